@@ -1,0 +1,5 @@
+"""The hubload command line."""
+
+
+def main() -> None:
+    """Entry point of the `hubload` console script."""

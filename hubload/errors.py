@@ -1,0 +1,106 @@
+"""The one exception tree of hubload; every error a caller can act on is one of these.
+
+    HubloadError                      root: catch this to catch everything hubload raises
+    ├── ConfigError                   bad settings, mapping or usage: fix the configuration (exit 2)
+    ├── InputFileError                the input file cannot be read whole: nothing was submitted
+    ├── ApiError                      the bulk API answered with an error, or could not be reached
+    │   ├── RetriableError            429, 5xx, timeouts and connection failures: try again later
+    │   ├── AuthError                 401 / 403: the credentials are wrong or lack a permission
+    │   └── FatalApiError             any other 4xx: the request itself is wrong, do not retry
+    │       └── NotFoundError         404: unknown hub, object or job
+    ├── JobTimeoutError               a bulk job was not terminal when the polling budget ran out
+    └── ReconciliationError           read != succeeded + rejected + failed: a bug, never ignored
+
+Errors keep their context as attributes (``status_code``, ``request_id``, ``job_id``, ...) and
+never carry a credential in their message.
+"""
+
+from __future__ import annotations
+
+
+class HubloadError(Exception):
+    """Root of every error hubload raises on purpose."""
+
+
+class ConfigError(HubloadError):
+    """The settings, the mapping or the command line are wrong; nothing was sent."""
+
+
+class InputFileError(HubloadError):
+    """The input file cannot be read whole (encoding, binary, header, empty)."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class ApiError(HubloadError):
+    """The bulk API answered with an error status, or could not be reached at all."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        provider_message: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        self.provider_message = provider_message
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        head = [f"HTTP {self.status_code}" if self.status_code is not None else None]
+        if self.method and self.url:
+            head.append(f"{self.method} {self.url}")
+        text = ": ".join([h for h in head if h] + [self.message])
+        if self.provider_message:
+            text += f" (provider: {self.provider_message})"
+        if self.request_id:
+            text += f" (requestId {self.request_id})"
+        return text
+
+
+class RetriableError(ApiError):
+    """A transient failure (429, 5xx, timeout, dropped connection): the same call may succeed.
+
+    ``retry_after`` holds the seconds the server asked us to wait, when it said.
+    """
+
+
+class AuthError(ApiError):
+    """401 or 403: the credentials were refused; retrying will not help."""
+
+
+class FatalApiError(ApiError):
+    """A 4xx other than 401/403/429: the request is wrong and must not be retried as is."""
+
+
+class NotFoundError(FatalApiError):
+    """404: the hub, object or job does not exist at the target."""
+
+
+class JobTimeoutError(HubloadError):
+    """A bulk job was still not terminal when the polling budget ran out."""
+
+    def __init__(self, job_id: str, *, waited: float, last_status: str) -> None:
+        super().__init__(
+            f"bulk job {job_id} still {last_status} after {waited:.1f}s of polling; "
+            "its outcome is unknown, poll it again later"
+        )
+        self.job_id = job_id
+        self.waited = waited
+        self.last_status = last_status
+
+
+class ReconciliationError(HubloadError):
+    """The row counts of a load do not add up: some row is unaccounted for."""
