@@ -1,0 +1,175 @@
+"""Preparing a load: read the file in chunks, map, validate, and stage each chunk's valid rows.
+
+Nothing is sent from here. Staged chunks are the exact CSV files that will be uploaded, with a
+sidecar of each row's source line and original cells, so that the target's per-record errors
+can be reported against the user's file. The whole file is read before anything is submitted.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from hubload.csvfile import CsvSource, RawChunk
+from hubload.errors import InputFileError
+from hubload.reports import RowReport
+from schemas.mapping import ResolvedMapping
+from schemas.transforms import TEXT, apply_mapping
+from schemas.validation import ChunkValidationError, ChunkValidator
+
+@dataclass(frozen=True)
+class StagedChunk:
+    """One chunk's valid rows, ready to upload as one bulk job."""
+
+    number: int
+    path: Path
+    sidecar: Path
+    rows: int
+    sha256: str
+
+
+@dataclass
+class Prepared:
+    """The result of reading, mapping and validating a whole file."""
+
+    chunks: list[StagedChunk] = field(default_factory=list)
+    read: int = 0
+    rejected: int = 0
+    blank_lines: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejected_report: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def staged_rows(self) -> int:
+        """Rows that passed validation and wait to be submitted."""
+        return sum(c.rows for c in self.chunks)
+
+
+class _HashingWriter:
+    """A text stream that hashes what it writes (the staged file's content key)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+
+    def write(self, text: str) -> int:
+        self.digest.update(text.encode("utf-8"))
+        return self._stream.write(text)
+
+
+def prepare(
+    source: CsvSource,
+    mapping: ResolvedMapping,
+    chunk_size: int,
+    run_dir: Path,
+    *,
+    on_chunk: Callable[[StagedChunk | None, int, int], None] | None = None,
+) -> Prepared:
+    """Stream ``source`` and stage every chunk under ``run_dir/chunks``; write rejected.csv.
+
+    ``on_chunk(staged_or_None, rows_read, rows_rejected)`` is called after each chunk.
+
+    Raises:
+        InputFileError: the file became unreadable part-way (encoding, quoting), or a chunk failed
+            validation as a whole; the staged chunks must then not be submitted.
+    """
+    validator = ChunkValidator(mapping)
+    chunk_dir = run_dir / "chunks"
+    chunk_dir.mkdir(parents=True, exist_ok=True)
+    report_path = run_dir / "rejected.csv"
+    result = Prepared(rejected_report=report_path)
+    timings: defaultdict[str, float] = defaultdict(float)
+    with RowReport(report_path, source.header, "reason") as rejected:
+        chunks = source.chunks(chunk_size)
+        while True:
+            started = time.perf_counter()
+            raw = next(chunks, None)
+            timings["read"] += time.perf_counter() - started
+            if raw is None:
+                break
+            staged = _stage_chunk(raw, source, mapping, validator, chunk_dir, rejected, result, timings)
+            if on_chunk is not None:
+                on_chunk(staged, result.read, result.rejected)
+    result.blank_lines = source.blank_lines
+    result.timings = dict(timings)
+    return result
+
+
+def _stage_chunk(
+    raw: RawChunk,
+    source: CsvSource,
+    mapping: ResolvedMapping,
+    validator: ChunkValidator,
+    chunk_dir: Path,
+    rejected: RowReport,
+    result: Prepared,
+    timings: defaultdict[str, float],
+) -> StagedChunk | None:
+    result.read += raw.size
+    for bad in raw.malformed:
+        rejected.add(bad.line, bad.values, bad.reason, source.dialect.delimiter)
+        result.reasons["MALFORMED_ROW"] += 1
+    result.rejected += len(raw.malformed)
+    if not raw.rows:
+        return None
+
+    started = time.perf_counter()
+    index = {name: i for i, name in enumerate(source.header)}
+    columns = list(zip(*raw.rows, strict=True))
+    frame = pd.DataFrame(
+        {name: pd.Series(columns[index[name]], dtype=TEXT) for name in mapping.columns_used},
+        index=pd.RangeIndex(len(raw.rows)),
+    )
+    mapped = apply_mapping(mapping, frame)
+    timings["map"] += time.perf_counter() - started
+
+    started = time.perf_counter()
+    try:
+        split = validator.split(mapped)
+    except ChunkValidationError as exc:
+        raise InputFileError(f"{source.path}: chunk {raw.number}: {exc}", path=str(source.path)) from exc
+    for position, rejections in split.reasons.items():
+        reason = "; ".join(r.text for r in rejections)
+        rejected.add(raw.lines[position], raw.rows[position], reason)
+        result.reasons.update({r.key for r in rejections})
+    result.rejected += len(split.reasons)
+    timings["validate"] += time.perf_counter() - started
+
+    started = time.perf_counter()
+    keep = mapped[split.valid]
+    staged = None
+    if len(keep):
+        staged = _write_chunk(raw, keep, split.valid.nonzero()[0].tolist(), chunk_dir)
+        result.chunks.append(staged)
+    timings["stage"] += time.perf_counter() - started
+    return staged
+
+
+def _write_chunk(raw: RawChunk, keep: pd.DataFrame, positions: list[int], chunk_dir: Path) -> StagedChunk:
+    path = chunk_dir / f"chunk-{raw.number:05d}.csv"
+    sidecar = chunk_dir / f"chunk-{raw.number:05d}.source.csv"
+    cells = [keep[name].fillna("").tolist() for name in keep.columns]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        hashing = _HashingWriter(stream)
+        writer = csv.writer(hashing, lineterminator="\n")
+        writer.writerow(list(keep.columns))
+        writer.writerows(zip(*cells, strict=True))
+    with sidecar.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerows([raw.lines[p], *raw.rows[p]] for p in positions)
+    return StagedChunk(
+        number=raw.number,
+        path=path,
+        sidecar=sidecar,
+        rows=len(positions),
+        sha256=hashing.digest.hexdigest(),
+    )
