@@ -1,5 +1,198 @@
-"""The hubload command line."""
+"""The ``hubload`` command line: load files, look at the target, run the sandbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from cli.environment import prepare_prefect, target_settings
+from cli.render import progress_bar, summary_table
+from hubload.errors import (
+    AuthError,
+    ConfigError,
+    HubloadError,
+    InputFileError,
+    ReconciliationError,
+)
+from hubload.reports import Summary
+from hubload.target import Target
+from sandbox.cli import sandbox_command
+
+if TYPE_CHECKING:
+    from prefect import State
+
+app = typer.Typer(
+    name="hubload",
+    help="Load CSV files into a CRM through the Open Connectors bulk API, as Prefect flows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("sandbox")(sandbox_command)
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_RECONCILE = 0, 1, 2, 3
+
+
+class OperationChoice(StrEnum):
+    """Insert new records, or upsert on an external id field."""
+
+    insert = "insert"
+    upsert = "upsert"
+
+
+HubOption = Annotated[
+    str | None, typer.Option("--hub", help="Hub of the object [default: HUBLOAD_HUB or helpdesk]")
+]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print a one-line error and return the exit to raise."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """2 for what the user must fix (usage, config, credentials, unreadable file), 3 when the
+    counts do not reconcile, 1 otherwise."""
+    if isinstance(exc, ConfigError | InputFileError | AuthError):
+        return EXIT_USAGE
+    if isinstance(exc, ReconciliationError):
+        return EXIT_RECONCILE
+    return EXIT_ROWS
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(help="The CSV file to load.")],
+    object_name: Annotated[str, typer.Option("--object", help="Target object, e.g. Contact.")],
+    hub: HubOption = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML).")] = None,
+    operation: Annotated[OperationChoice, typer.Option()] = OperationChoice.insert,
+    external_id: Annotated[
+        str | None, typer.Option(help="Field to match on for --operation upsert.")
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Rows per bulk job.")
+    ] = 50_000,
+    concurrency: Annotated[int, typer.Option(min=1, max=16, help="Jobs in flight at once.")] = 4,
+    dry_run: Annotated[bool, typer.Option(help="Read, map and validate only.")] = False,
+    serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field delimiter [default: detected].")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="File encoding [default: UTF-8].")] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="Where run folders go [default: ~/.hubload/runs].")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
+    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+) -> None:
+    """Load FILE into the target object; every row ends succeeded, rejected or failed.
+
+    Exit status: 0 every row loaded, 1 some rows rejected or failed, 2 usage, configuration or
+    unreadable file, 3 the counts did not reconcile.
+    """
+    interactive = out.is_terminal and not as_json
+    prepare_prefect(console_level=None if verbose or not interactive else "WARNING")
+    from flows.load import load as load_flow  # noqa: PLC0415 - Prefect starts up only for loads
+
+    with target_settings(err) as settings, progress_bar(err, interactive):
+        state: State[Any] = load_flow(  # type: ignore[assignment] # sync flow: a State, not awaitable
+            file=str(file),
+            object_name=object_name,
+            hub=hub or settings.hub,
+            mapping=str(mapping) if mapping else None,
+            operation=operation.value,
+            external_id=external_id,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            dry_run=dry_run,
+            serial=serial,
+            delimiter=delimiter,
+            encoding=encoding,
+            report_dir=str(report_dir) if report_dir else None,
+            return_state=True,
+        )
+    result: Any = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise fail(str(result), exit_code_for(result))
+    if not isinstance(result, Summary):
+        raise fail(f"the load ended {state.name} without a summary: {state.message}", EXIT_ROWS)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+    else:
+        out.print(summary_table(result))
+    raise typer.Exit(EXIT_OK if result.all_succeeded else EXIT_ROWS)
+
+
+@app.command()
+def objects(hub: HubOption = None) -> None:
+    """List the hub's objects."""
+    with target_settings(err) as settings, _client(settings, hub) as client:
+        for name in client.list_objects():
+            out.print(name)
+
+
+@app.command()
+def describe(
+    object_name: Annotated[str, typer.Argument(metavar="OBJECT")], hub: HubOption = None
+) -> None:
+    """Show an object's fields: type, length, required, read-only, picklist values."""
+    from rich.table import Table  # noqa: PLC0415
+
+    with target_settings(err) as settings, _client(settings, hub) as client:
+        spec = client.describe(object_name)
+    table = Table(title=f"{client.hub}/{spec.name}")
+    for column in ("field", "type", "length", "required", "writable", "values"):
+        table.add_column(column)
+    for f in spec.fields.values():
+        table.add_row(
+            f.name,
+            f.native_type,
+            str(f.length or ""),
+            "yes" if f.required else "",
+            "" if f.read_only or not f.createable else "yes",
+            ", ".join(f.picklist[:6]) + (" ..." if len(f.picklist) > 6 else ""),
+        )
+    out.print(table)
+
+
+@app.command()
+def status(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], hub: HubOption = None) -> None:
+    """Show a bulk job's status and counts."""
+    with target_settings(err) as settings, _client(settings, hub) as client:
+        current = client.status(job_id)
+    out.print(
+        f"job {current.job_id}: {current.raw_status} - records {current.records_count}, "
+        f"failed {current.failed_count}" + (f" - {current.message}" if current.message else "")
+    )
+
+
+def _client(settings: Any, hub: str | None) -> Any:
+    return Target.from_settings(settings, hub).connect(settings)
 
 
 def main() -> None:
-    """Entry point of the `hubload` console script."""
+    """Entry point of the ``hubload`` console script: every error becomes one line."""
+    try:
+        code = app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except HubloadError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exit_code_for(exc))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,6 +8,7 @@
     │   ├── AuthError                 401 / 403: the credentials are wrong or lack a permission
     │   └── FatalApiError             any other 4xx: the request itself is wrong, do not retry
     │       └── NotFoundError         404: unknown hub, object or job
+    ├── SubmissionUnknownError        an upload's answer was lost: the job may exist, not resent
     ├── JobTimeoutError               a bulk job was not terminal when the polling budget ran out
     └── ReconciliationError           read != succeeded + rejected + failed: a bug, never ignored
 
@@ -48,9 +49,11 @@ class ApiError(HubloadError):
         method: str | None = None,
         url: str | None = None,
         retry_after: float | None = None,
+        outcome_unknown: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
         self.message = message
         self.status_code = status_code
         self.request_id = request_id
@@ -74,6 +77,9 @@ class RetriableError(ApiError):
     """A transient failure (429, 5xx, timeout, dropped connection): the same call may succeed.
 
     ``retry_after`` holds the seconds the server asked us to wait, when it said.
+    ``outcome_unknown`` is true when the request may have reached the server and taken effect
+    (the connection broke after sending, or the answer timed out): resending a call that
+    creates something could then create it twice.
     """
 
 
@@ -87,6 +93,16 @@ class FatalApiError(ApiError):
 
 class NotFoundError(FatalApiError):
     """404: the hub, object or job does not exist at the target."""
+
+
+class SubmissionUnknownError(HubloadError):
+    """An upload's answer was lost: the target may have created the job. It was not resent,
+    since an insert sent twice loads its rows twice."""
+
+    def __init__(self, message: str, *, chunk: int, path_name: str) -> None:
+        super().__init__(message)
+        self.chunk = chunk
+        self.path_name = path_name
 
 
 class JobTimeoutError(HubloadError):

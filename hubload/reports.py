@@ -35,7 +35,9 @@ class RowReport:
         """Write one row; ``values`` are the row's original cells, as many as it had."""
         cells = values[: self._width] + [""] * max(0, self._width - len(values))
         extra = delimiter.join(values[self._width :])
-        self._writer.writerow([line, *map(neutralise, cells), neutralise(extra), neutralise(reason)])
+        self._writer.writerow(
+            [line, *map(neutralise, cells), neutralise(extra), neutralise(reason)]
+        )
         self.count += 1
 
     def close(self) -> None:
@@ -46,7 +48,10 @@ class RowReport:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -75,6 +80,7 @@ class Summary:
     operation: str
     dry_run: bool
     read: int
+    staged: int
     succeeded: int
     rejected: int
     failed: int
@@ -87,7 +93,10 @@ class Summary:
 
     @property
     def reconciles(self) -> bool:
-        """Whether every row read is succeeded, rejected or failed."""
+        """Whether every row read is accounted for: succeeded, rejected or failed (a dry run:
+        staged or rejected)."""
+        if self.dry_run:
+            return self.read == self.staged + self.rejected
         return self.read == self.succeeded + self.rejected + self.failed
 
     @property

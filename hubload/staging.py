@@ -25,6 +25,7 @@ from schemas.mapping import ResolvedMapping
 from schemas.transforms import TEXT, apply_mapping
 from schemas.validation import ChunkValidationError, ChunkValidator
 
+
 @dataclass(frozen=True)
 class StagedChunk:
     """One chunk's valid rows, ready to upload as one bulk job."""
@@ -82,79 +83,98 @@ def prepare(
         InputFileError: the file became unreadable part-way (encoding, quoting), or a chunk failed
             validation as a whole; the staged chunks must then not be submitted.
     """
-    validator = ChunkValidator(mapping)
     chunk_dir = run_dir / "chunks"
     chunk_dir.mkdir(parents=True, exist_ok=True)
     report_path = run_dir / "rejected.csv"
     result = Prepared(rejected_report=report_path)
-    timings: defaultdict[str, float] = defaultdict(float)
     with RowReport(report_path, source.header, "reason") as rejected:
+        stager = _Stager(source, mapping, chunk_dir, rejected, result)
         chunks = source.chunks(chunk_size)
         while True:
             started = time.perf_counter()
             raw = next(chunks, None)
-            timings["read"] += time.perf_counter() - started
+            stager.timings["read"] += time.perf_counter() - started
             if raw is None:
                 break
-            staged = _stage_chunk(raw, source, mapping, validator, chunk_dir, rejected, result, timings)
+            staged = stager.stage(raw)
             if on_chunk is not None:
                 on_chunk(staged, result.read, result.rejected)
     result.blank_lines = source.blank_lines
-    result.timings = dict(timings)
+    result.timings = dict(stager.timings)
     return result
 
 
-def _stage_chunk(
-    raw: RawChunk,
-    source: CsvSource,
-    mapping: ResolvedMapping,
-    validator: ChunkValidator,
-    chunk_dir: Path,
-    rejected: RowReport,
-    result: Prepared,
-    timings: defaultdict[str, float],
-) -> StagedChunk | None:
-    result.read += raw.size
-    for bad in raw.malformed:
-        rejected.add(bad.line, bad.values, bad.reason, source.dialect.delimiter)
-        result.reasons["MALFORMED_ROW"] += 1
-    result.rejected += len(raw.malformed)
-    if not raw.rows:
-        return None
+class _Stager:
+    """Maps, validates and stages chunks one after the other, adding to one ``Prepared``."""
 
-    started = time.perf_counter()
-    index = {name: i for i, name in enumerate(source.header)}
-    columns = list(zip(*raw.rows, strict=True))
-    frame = pd.DataFrame(
-        {name: pd.Series(columns[index[name]], dtype=TEXT) for name in mapping.columns_used},
-        index=pd.RangeIndex(len(raw.rows)),
-    )
-    mapped = apply_mapping(mapping, frame)
-    timings["map"] += time.perf_counter() - started
+    def __init__(
+        self,
+        source: CsvSource,
+        mapping: ResolvedMapping,
+        chunk_dir: Path,
+        rejected: RowReport,
+        result: Prepared,
+    ) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.validator = ChunkValidator(mapping)
+        self.chunk_dir = chunk_dir
+        self.rejected = rejected
+        self.result = result
+        self.timings: defaultdict[str, float] = defaultdict(float)
+        self._index = {name: i for i, name in enumerate(source.header)}
 
-    started = time.perf_counter()
-    try:
-        split = validator.split(mapped)
-    except ChunkValidationError as exc:
-        raise InputFileError(f"{source.path}: chunk {raw.number}: {exc}", path=str(source.path)) from exc
-    for position, rejections in split.reasons.items():
-        reason = "; ".join(r.text for r in rejections)
-        rejected.add(raw.lines[position], raw.rows[position], reason)
-        result.reasons.update({r.key for r in rejections})
-    result.rejected += len(split.reasons)
-    timings["validate"] += time.perf_counter() - started
+    def stage(self, raw: RawChunk) -> StagedChunk | None:
+        """Account for every row of ``raw``: rejected, or staged in the chunk's file."""
+        result = self.result
+        result.read += raw.size
+        for bad in raw.malformed:
+            self.rejected.add(bad.line, bad.values, bad.reason, self.source.dialect.delimiter)
+            result.reasons["MALFORMED_ROW"] += 1
+        result.rejected += len(raw.malformed)
+        if not raw.rows:
+            return None
 
-    started = time.perf_counter()
-    keep = mapped[split.valid]
-    staged = None
-    if len(keep):
-        staged = _write_chunk(raw, keep, split.valid.nonzero()[0].tolist(), chunk_dir)
-        result.chunks.append(staged)
-    timings["stage"] += time.perf_counter() - started
-    return staged
+        started = time.perf_counter()
+        columns = list(zip(*raw.rows, strict=True))
+        frame = pd.DataFrame(
+            {
+                name: pd.Series(columns[self._index[name]], dtype=TEXT)
+                for name in self.mapping.columns_used
+            },
+            index=pd.RangeIndex(len(raw.rows)),
+        )
+        mapped = apply_mapping(self.mapping, frame)
+        self.timings["map"] += time.perf_counter() - started
+
+        started = time.perf_counter()
+        try:
+            split = self.validator.split(mapped)
+        except ChunkValidationError as exc:
+            raise InputFileError(
+                f"{self.source.path}: chunk {raw.number}: {exc}", path=str(self.source.path)
+            ) from exc
+        for position, rejections in split.reasons.items():
+            reason = "; ".join(r.text for r in rejections)
+            self.rejected.add(raw.lines[position], raw.rows[position], reason)
+            result.reasons.update({r.key for r in rejections})
+        result.rejected += len(split.reasons)
+        self.timings["validate"] += time.perf_counter() - started
+
+        started = time.perf_counter()
+        keep = mapped[split.valid]
+        staged = None
+        if len(keep):
+            positions = split.valid.nonzero()[0].tolist()
+            staged = _write_chunk(raw, keep, positions, self.chunk_dir)
+            result.chunks.append(staged)
+        self.timings["stage"] += time.perf_counter() - started
+        return staged
 
 
-def _write_chunk(raw: RawChunk, keep: pd.DataFrame, positions: list[int], chunk_dir: Path) -> StagedChunk:
+def _write_chunk(
+    raw: RawChunk, keep: pd.DataFrame, positions: list[int], chunk_dir: Path
+) -> StagedChunk:
     path = chunk_dir / f"chunk-{raw.number:05d}.csv"
     sidecar = chunk_dir / f"chunk-{raw.number:05d}.source.csv"
     cells = [keep[name].fillna("").tolist() for name in keep.columns]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,11 +38,21 @@ def send(http: httpx.Client, request: httpx.Request, *, stream: bool = False) ->
     method, url = request.method, _redacted_url(request.url)
     try:
         response = http.send(request, stream=stream)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # Nothing reached the server: safe to send again, whatever the call.
+        raise RetriableError(
+            f"could not connect: {type(exc).__name__}: {exc}", method=method, url=url
+        ) from exc
     except httpx.TimeoutException as exc:
-        raise RetriableError(f"timed out: {type(exc).__name__}", method=method, url=url) from exc
+        raise RetriableError(
+            f"timed out: {type(exc).__name__}", method=method, url=url, outcome_unknown=True
+        ) from exc
     except httpx.TransportError as exc:
         raise RetriableError(
-            f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url
+            f"connection failed: {type(exc).__name__}: {exc}",
+            method=method,
+            url=url,
+            outcome_unknown=True,
         ) from exc
     log.debug("%s %s -> %s", method, url, response.status_code)
     if response.is_success:
@@ -141,17 +152,25 @@ def _redacted_url(url: httpx.URL) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How idempotent calls are retried inside the client (uploads never are: see BulkClient)."""
+    """How a failed call is retried: exponential backoff with jitter, ``Retry-After`` first."""
 
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 30.0
+    jitter: float = 0.25
+    """Each computed delay is spread by up to this share, up or down, so clients do not align."""
 
-    def delay(self, attempt: int, error: RetriableError) -> float:
-        """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` wins when given."""
+    def delay(self, attempt: int, error: RetriableError, rng: random.Random | None = None) -> float:
+        """Seconds to wait before attempt ``attempt + 1``: the server's ``Retry-After`` when it
+        gave one (never shortened), else ``base_delay * 2**(attempt-1)`` with jitter."""
         if error.retry_after is not None:
             return min(error.retry_after, self.max_delay)
-        return min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
+        backoff = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
+        spread = (rng or _RNG).uniform(-self.jitter, self.jitter)
+        return max(0.0, backoff * (1.0 + spread))
+
+
+_RNG = random.Random()  # noqa: S311 - spreads retry delays; not a secret
 
 
 def send_with_retries(

@@ -1,0 +1,124 @@
+"""The last step of a load: failed.csv, summary.json, the reconciliation, artifacts and an event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from hubload.outcomes import ChunkOutcome, Tally, write_failed_report
+from hubload.plan import LoadPlan
+from hubload.reports import Summary
+from hubload.staging import Prepared
+
+LOAD_EVENT = "hubload.load.finished"
+_TOP = 10
+
+
+@task(name="reconcile-and-report", cache_policy=NO_CACHE)
+def finish(
+    run_id: str,
+    load_plan: LoadPlan,
+    *,
+    hub: str,
+    prepared: Prepared,
+    outcomes: dict[int, ChunkOutcome],
+    run_dir: Path,
+    dry_run: bool,
+    seconds: float,
+) -> Summary:
+    """Write the reports, check that every row is accounted for, and publish the counts.
+
+    Raises:
+        ReconciliationError: the counts do not add up (the reports are written first).
+    """
+    log = get_run_logger()
+    tally = Tally(
+        read=prepared.read,
+        rejected=prepared.rejected,
+        staged=prepared.staged_rows,
+        outcomes=outcomes,
+    )
+    reports = {"summary": str(run_dir / "summary.json")}
+    if prepared.rejected_report is not None:
+        reports["rejected"] = str(prepared.rejected_report)
+    if not dry_run:
+        failed_path = run_dir / "failed.csv"
+        write_failed_report(failed_path, load_plan.header, prepared.chunks, outcomes)
+        reports["failed"] = str(failed_path)
+    summary = Summary(
+        run_id=run_id,
+        file=str(load_plan.file),
+        hub=hub,
+        object=load_plan.mapping.target.name,
+        operation=load_plan.operation.kind,
+        dry_run=dry_run,
+        read=tally.read,
+        staged=tally.staged,
+        succeeded=tally.succeeded,
+        rejected=tally.rejected,
+        failed=tally.failed,
+        jobs=[outcomes[n].job_summary() for n in sorted(outcomes)],
+        reports=reports,
+        top_rejections=prepared.reasons.most_common(_TOP),
+        blank_lines=prepared.blank_lines,
+        unmapped_columns=list(load_plan.mapping.unmapped_columns),
+        seconds=round(seconds, 3),
+    )
+    summary.write(run_dir / "summary.json")
+    _publish(summary)
+    log.info(
+        "read %d: %d succeeded, %d rejected, %d failed; reports in %s",
+        summary.read,
+        summary.succeeded,
+        summary.rejected,
+        summary.failed,
+        run_dir,
+    )
+    tally.check(dry_run=dry_run)
+    return summary
+
+
+def _publish(summary: Summary) -> None:
+    create_table_artifact(
+        key="load-counts",
+        table=[
+            {"count": name, "rows": value}
+            for name, value in (
+                ("read", summary.read),
+                ("succeeded", summary.succeeded),
+                ("rejected", summary.rejected),
+                ("failed", summary.failed),
+            )
+        ],
+        description=f"{summary.file} -> {summary.hub}/{summary.object} ({summary.run_id})",
+    )
+    lines = [f"# Top rejection reasons ({summary.rejected} rows rejected)", ""]
+    if summary.top_rejections:
+        lines += ["| reason | rows |", "|---|---|"]
+        lines += [
+            f"| {reason.replace('|', '/')} | {rows} |" for reason, rows in summary.top_rejections
+        ]
+    else:
+        lines.append("No row was rejected.")
+    lines += ["", f"Reports: {', '.join(f'`{p}`' for p in summary.reports.values())}"]
+    create_markdown_artifact(key="load-rejections", markdown="\n".join(lines))
+    emit_event(
+        event=LOAD_EVENT,
+        resource={
+            "prefect.resource.id": f"hubload.load.{summary.run_id}",
+            "hubload.hub": summary.hub,
+            "hubload.object": summary.object,
+        },
+        payload={
+            "read": summary.read,
+            "succeeded": summary.succeeded,
+            "rejected": summary.rejected,
+            "failed": summary.failed,
+            "file": summary.file,
+            "dry_run": summary.dry_run,
+        },
+    )
