@@ -8,20 +8,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
-from cli.environment import prepare_prefect, target_settings
+from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
 from cli.render import progress_bar, summary_table
 from hubload.errors import (
     AuthError,
     ConfigError,
     HubloadError,
     InputFileError,
+    NotFoundError,
     ReconciliationError,
 )
+from hubload.plan import check_inputs
 from hubload.reports import Summary
+from hubload.submission import Operation
 from hubload.target import Target
 from sandbox.cli import sandbox_command
 
@@ -62,9 +64,9 @@ def fail(message: str, code: int) -> typer.Exit:
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """2 for what the user must fix (usage, config, credentials, unreadable file), 3 when the
-    counts do not reconcile, 1 otherwise."""
-    if isinstance(exc, ConfigError | InputFileError | AuthError):
+    """2 for what the user must fix (usage, config, credentials, an unknown object or job, an
+    unreadable file), 3 when the counts do not reconcile, 1 otherwise."""
+    if isinstance(exc, ConfigError | InputFileError | AuthError | NotFoundError):
         return EXIT_USAGE
     if isinstance(exc, ReconciliationError):
         return EXIT_RECONCILE
@@ -73,7 +75,7 @@ def exit_code_for(exc: BaseException) -> int:
 
 @app.command()
 def load(
-    file: Annotated[Path, typer.Argument(help="The CSV file to load.")],
+    file: Annotated[Path, typer.Argument(help="The CSV file to load.", metavar="FILE")],
     object_name: Annotated[str, typer.Option("--object", help="Target object, e.g. Contact.")],
     hub: HubOption = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML).")] = None,
@@ -102,9 +104,17 @@ def load(
     Exit status: 0 every row loaded, 1 some rows rejected or failed, 2 usage, configuration or
     unreadable file, 3 the counts did not reconcile.
     """
+    # What needs no target is checked before Prefect and the sandbox start: errors come at once.
+    try:
+        Operation(kind=operation.value, external_id=external_id, serial=serial)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    check_inputs(file, mapping_file=mapping, delimiter=delimiter, encoding=encoding)
     interactive = out.is_terminal and not as_json
     prepare_prefect(console_level=None if verbose or not interactive else "WARNING")
     from flows.load import load as load_flow  # noqa: PLC0415 - Prefect starts up only for loads
+
+    quiet_expected_tracebacks()
 
     with target_settings(err) as settings, progress_bar(err, interactive):
         state: State[Any] = load_flow(  # type: ignore[assignment] # sync flow: a State, not awaitable
@@ -186,12 +196,16 @@ def main() -> None:
     """Entry point of the ``hubload`` console script: every error becomes one line."""
     try:
         code = app(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         sys.exit(130)
+    except typer.TyperException as exc:  # typer's own click: usage errors and bad parameters
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc}")
+        sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
     except HubloadError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exit_code_for(exc))

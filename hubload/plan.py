@@ -27,6 +27,29 @@ class LoadPlan:
         return CsvSource(self.file, self.dialect)
 
 
+def check_inputs(
+    file: Path,
+    *,
+    mapping_file: Path | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> tuple[MappingSpec | None, Dialect, list[str]]:
+    """What can be checked without the target: the mapping file parses, the file opens and
+    has a usable header. Returns the mapping spec, the dialect and the header.
+
+    Raises:
+        ConfigError: the mapping file is unreadable or malformed.
+        InputFileError: the file cannot be opened, decoded, or has no usable header.
+    """
+    try:
+        spec = MappingSpec.load(mapping_file) if mapping_file is not None else None
+    except MappingError as exc:
+        raise ConfigError(str(exc)) from exc
+    dialect = detect_dialect(file, delimiter=delimiter, encoding=encoding)
+    with CsvSource(file, dialect) as source:
+        return spec, dialect, source.header
+
+
 def plan_load(
     file: Path,
     target: ObjectSpec,
@@ -42,13 +65,9 @@ def plan_load(
         ConfigError: the mapping does not fit the object or the header.
         InputFileError: the file cannot be opened, decoded, or has no usable header.
     """
-    try:
-        spec = MappingSpec.load(mapping_file) if mapping_file is not None else None
-    except MappingError as exc:
-        raise ConfigError(str(exc)) from exc
-    dialect = detect_dialect(file, delimiter=delimiter, encoding=encoding)
-    with CsvSource(file, dialect) as source:
-        header = source.header
+    spec, dialect, header = check_inputs(
+        file, mapping_file=mapping_file, delimiter=delimiter, encoding=encoding
+    )
     try:
         mapping = resolve(spec, target, header, upsert_key=operation.external_id)
     except MappingError as exc:

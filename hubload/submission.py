@@ -6,11 +6,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hubload.client import BulkClient, JobRef, RetryPolicy
 from hubload.errors import RetriableError, SubmissionUnknownError
-from hubload.staging import StagedChunk
+
+if TYPE_CHECKING:
+    from hubload.staging import StagedChunk
 
 log = logging.getLogger("hubload.submit")
 

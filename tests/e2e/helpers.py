@@ -1,0 +1,32 @@
+"""Running the load flow in tests and reading what it wrote."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from hubload.reports import Summary
+
+
+def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, Any]:
+    """Run the real flow; return its final state and result (a Summary or the exception)."""
+    from flows.load import load  # noqa: PLC0415
+
+    state = load(file=str(file), object_name=object_name, return_state=True, **params)
+    return state, state.result(raise_on_failure=False)
+
+
+def read_report(summary: Summary, name: str) -> list[dict[str, str]]:
+    with Path(summary.reports[name]).open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return dict(json.loads(Path(summary.reports["summary"]).read_text()))
+
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "samples" / "seed_contacts.csv"
+MAPPINGS = REPO / "mappings"
