@@ -1,0 +1,169 @@
+"""Submitting chunks with safe retries, tying record errors to rows, and the reconciliation."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from hubload.client import JobStatus, PollPolicy, RecordError, RetryPolicy
+from hubload.csvfile import CsvSource, detect_dialect
+from hubload.errors import ReconciliationError, RetriableError, SubmissionUnknownError
+from hubload.outcomes import (
+    ChunkOutcome,
+    FailedRow,
+    Tally,
+    _count_mismatch,
+    _tie_to_rows,
+    chunk_failed,
+    write_failed_report,
+)
+from hubload.staging import StagedChunk, prepare
+from hubload.submission import Operation, job_path_name, submit_chunk
+from schemas.catalog import FieldSpec, ObjectSpec
+from schemas.mapping import resolve
+from tests.conftest import SandboxFactory, client_for
+
+CONTACT = ObjectSpec.of(
+    "Contact",
+    [
+        FieldSpec("LastName", required=True, length=80),
+        FieldSpec("Email", native_type="email", length=80),
+    ],
+)
+
+
+def staged(tmp_path: Path, text: str, chunk_size: int = 100) -> list[StagedChunk]:
+    path = tmp_path / "in.csv"
+    path.write_text(text)
+    with CsvSource(path, detect_dialect(path)) as source:
+        mapping = resolve(None, CONTACT, source.header)
+        return prepare(source, mapping, chunk_size, tmp_path / "run").chunks
+
+
+def test_staged_chunk_is_the_exact_upload_with_a_sidecar(tmp_path: Path) -> None:
+    (chunk,) = staged(tmp_path, 'Email,LastName,Extra\na@x.com,"Smith, Jr",z\nbad,Doe,z\n,Lee,z\n')
+    assert chunk.path.read_text() == 'Email,LastName\na@x.com,"Smith, Jr"\n,Lee\n'
+    assert list(csv.reader(chunk.sidecar.read_text().splitlines())) == [
+        ["2", "a@x.com", "Smith, Jr", "z"],
+        ["4", "", "Lee", "z"],
+    ]
+    assert chunk.rows == 2 and len(chunk.sha256) == 64
+
+
+def test_operation_rules() -> None:
+    assert Operation().metadata() == {}
+    assert Operation("upsert", "Email", serial=True).metadata() == {
+        "identifierFieldName": "Email",
+        "concurrency": "serial",
+    }
+    with pytest.raises(ValueError, match="external id"):
+        Operation("upsert")
+    with pytest.raises(ValueError, match="external id"):
+        Operation("insert", "Email")
+    assert job_path_name("run-1", 7) == "run-1-chunk-00007.csv"
+
+
+def test_submission_retries_server_errors(start_sb: SandboxFactory, tmp_path: Path) -> None:
+    sandbox = start_sb(seed=5, error_rate=0.5)
+    chunks = staged(tmp_path, "LastName\n" + "".join(f"L{i}\n" for i in range(8)), chunk_size=1)
+    slept: list[float] = []
+    policy = RetryPolicy(attempts=30, base_delay=0.01)
+    quick = PollPolicy(budget=20, initial_interval=0.02)
+    with client_for(sandbox, attempts=30, base_delay=0.01) as client:
+        for chunk in chunks:
+            job = submit_chunk(
+                client,
+                "Contact",
+                chunk,
+                run_id="r",
+                operation=Operation(),
+                policy=policy,
+                sleep=slept.append,
+            )
+            assert client.wait(job.job_id, quick).records_count == 1
+    assert len(slept) >= 2  # half the calls fail: some uploads needed retries
+    assert sandbox.store.count_records("helpdesk", "Contact") == 8
+    assert sandbox.store.count_jobs() == 8  # a refused upload created no job
+
+
+def test_lost_insert_is_not_resent_but_lost_upsert_is(
+    start_sb: SandboxFactory, tmp_path: Path
+) -> None:
+    sandbox = start_sb(lost_response_rate=1.0)
+    (chunk,) = staged(tmp_path, "LastName,Email\nA,a@x.com\n")
+    with client_for(sandbox) as client:
+        with pytest.raises(SubmissionUnknownError) as info:
+            submit_chunk(
+                client, "Contact", chunk, run_id="r", operation=Operation(), sleep=lambda s: None
+            )
+        assert info.value.chunk == 1 and info.value.path_name == "r-chunk-00001.csv"
+        assert sandbox.store.count_jobs() == 1
+        with pytest.raises(RetriableError):
+            submit_chunk(
+                client,
+                "Contact",
+                chunk,
+                run_id="r",
+                operation=Operation("upsert", "Email"),
+                policy=RetryPolicy(attempts=3, base_delay=0),
+                sleep=lambda s: None,
+            )
+        assert sandbox.store.count_jobs() == 4  # resent twice: safe, an upsert
+
+
+def test_errors_tied_by_number_then_by_content(tmp_path: Path) -> None:
+    (chunk,) = staged(tmp_path, "LastName,Email\nA,a@x.com\nB,b@x.com\nC,c@x.com\n")
+    errors = [
+        RecordError(2, "X:by number:--", "X"),
+        RecordError(None, "Y:by content:--", "Y", record={"LastName": "C", "Email": "c@x.com"}),
+        RecordError(99, "Z:matches nothing:--", "Z"),
+    ]
+    rows = _tie_to_rows(errors, chunk)
+    assert rows == [
+        FailedRow(2, "X:by number:--"),
+        FailedRow(3, "Y:by content:--"),
+        FailedRow(None, "Z:matches nothing:--"),
+    ]
+
+
+def test_failed_report_and_tally(tmp_path: Path) -> None:
+    chunks = staged(tmp_path, "LastName,Email\nA,a@x.com\nB,b@x.com\n=C,c@x.com\n", chunk_size=2)
+    outcomes = {
+        1: ChunkOutcome(
+            1, 2, "j1", "COMPLETED", failed_rows=(FailedRow(2, "DUPLICATE_VALUE:dup:--"),)
+        ),
+        2: chunk_failed(chunks[1], "JOB_ERROR: vendor", job_id="j2", status="ERROR"),
+    }
+    path = tmp_path / "failed.csv"
+    assert write_failed_report(path, ["LastName", "Email"], chunks, outcomes) == 2
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    assert [(r["line"], r["LastName"], r["error"]) for r in rows] == [
+        ("3", "B", "DUPLICATE_VALUE:dup:--"),
+        ("4", "'=C", "JOB_ERROR: vendor"),
+    ]
+    tally = Tally(read=3, rejected=0, staged=3, outcomes=outcomes)
+    assert (tally.succeeded, tally.failed) == (1, 2)
+    tally.check(dry_run=False)
+    with pytest.raises(ReconciliationError, match="read 4 rows"):
+        Tally(read=4, rejected=0, staged=3, outcomes=outcomes).check(dry_run=False)
+    with pytest.raises(ReconciliationError, match="have an outcome"):
+        Tally(read=3, rejected=0, staged=3, outcomes={1: outcomes[1]}).check(dry_run=False)
+    mismatch = {
+        1: ChunkOutcome(
+            1, 2, "j1", "COMPLETED", count_mismatch="the target counted 3 records, 2 were sent"
+        ),
+        2: outcomes[2],
+    }
+    with pytest.raises(ReconciliationError, match="counted 3 records"):
+        Tally(read=3, rejected=0, staged=3, outcomes=mismatch).check(dry_run=False)
+
+
+def test_job_status_mismatch_is_detected(tmp_path: Path) -> None:
+    status = JobStatus.from_body(
+        {"id": "1", "status": "COMPLETED", "recordsCount": 5, "recordsFailedCount": 1}
+    )
+    assert _count_mismatch(status, 5, 1) is None
+    assert "counted 5 records, 4 were sent" in (_count_mismatch(status, 4, 1) or "")
+    assert "counted 1 failures, 0 were listed" in (_count_mismatch(status, 5, 0) or "")
