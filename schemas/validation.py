@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from schemas import catalog
@@ -84,12 +86,17 @@ def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
 
 
 def _real_date(s: pd.Series) -> pd.Series:
-    shaped = s.str.fullmatch(DATE)
-    return shaped & pd.to_datetime(s.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
+    # Arrow parses ~20x faster than to_datetime but rolls 2020-02-30 over to March: a date is
+    # real when it prints back as written.
+    values = pyarrow.array(s.array)
+    parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), values).fill_null(False)
+    return s.str.fullmatch(DATE) & pd.Series(same, index=s.index, dtype=bool)
 
 
 def _phone(s: pd.Series) -> pd.Series:
-    return s.str.fullmatch(PHONE) & s.str.count(r"\d").between(7, 20)
+    digits = s.str.replace(r"\D+", "", regex=True).str.len()
+    return s.str.fullmatch(PHONE) & digits.between(7, 20)
 
 
 class _Unique:

@@ -44,7 +44,7 @@ def staged(tmp_path: Path, text: str, chunk_size: int = 100) -> list[StagedChunk
 
 def test_staged_chunk_is_the_exact_upload_with_a_sidecar(tmp_path: Path) -> None:
     (chunk,) = staged(tmp_path, 'Email,LastName,Extra\na@x.com,"Smith, Jr",z\nbad,Doe,z\n,Lee,z\n')
-    assert chunk.path.read_text() == 'Email,LastName\na@x.com,"Smith, Jr"\n,Lee\n'
+    assert chunk.path.read_text() == '"Email","LastName"\n"a@x.com","Smith, Jr"\n,"Lee"\n'
     assert list(csv.reader(chunk.sidecar.read_text().splitlines())) == [
         ["2", "a@x.com", "Smith, Jr", "z"],
         ["4", "", "Lee", "z"],
