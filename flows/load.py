@@ -26,9 +26,14 @@ from hubload.staging import StagedChunk
 from hubload.submission import Operation
 from hubload.target import Target
 from tasks import load as steps
+from tasks.blocks import resolve_target
 from tasks.report import finish
+from tasks.runs import tag_run, target_lock
 
 MAX_CONCURRENCY = 16
+# What the UI offers in its drop-downs (the JSON schema's enum); the CLI may name any object.
+KNOWN_HUBS = ["helpdesk", "marketing", "crm"]
+KNOWN_OBJECTS = ["Contact", "Account", "Lead", "Case", "contact", "account", "campaign", "list"]
 # Each chunk in flight holds up to three task threads (submit, wait, outcome) at once.
 # (The cast: Prefect types the flow's runner invariantly over its future type.)
 _RUNNER = cast(
@@ -58,8 +63,8 @@ def _run_id(file: Path, object_name: str) -> str:
 )
 def load(
     file: str,
-    object_name: str,
-    hub: str = "helpdesk",
+    object_name: Annotated[str, Field(json_schema_extra={"enum": KNOWN_OBJECTS})],
+    hub: Annotated[str, Field(json_schema_extra={"enum": KNOWN_HUBS})] = "helpdesk",
     mapping: str | None = None,
     operation: Literal["insert", "upsert"] = "insert",
     external_id: str | None = None,
@@ -71,11 +76,14 @@ def load(
     encoding: str | None = None,
     poll_budget_seconds: Annotated[float, Field(gt=0)] = 1800.0,
     report_dir: str | None = None,
+    target_block: str | None = None,
 ) -> Any:
     """Load one CSV file into ``hub``/``object_name``; every row ends succeeded, rejected or failed.
 
     The run ends Completed when every row loaded, Failed (named "Partially loaded") when some
     rows were rejected or failed; its result is the load's ``Summary`` either way.
+    The target comes from the ``target_block`` (a ``hubload-target`` block) when named, else
+    from the ``HUBLOAD_*`` environment.
     """
     started = time.monotonic()
     log = get_run_logger()
@@ -84,7 +92,8 @@ def load(
         op = Operation(kind=operation, external_id=external_id, serial=serial)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    target = Target.from_settings(settings, hub)
+    target = resolve_target(hub, target_block)
+    tag_run(hub, object_name)
     path = Path(file).expanduser()
     run_id = _run_id(path, object_name)
     run_dir = Path(report_dir).expanduser() if report_dir else settings.home / "runs"
@@ -106,9 +115,11 @@ def load(
 
     outcomes: dict[int, ChunkOutcome] = {}
     if not dry_run and prepared.chunks:
-        outcomes = run_jobs(
-            target, spec.name, prepared.chunks, run_id, op, concurrency, poll_budget_seconds
-        )
+        with target_lock(target, spec.name) as lock:
+            log.info("holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name)
+            outcomes = run_jobs(
+                target, spec.name, prepared.chunks, run_id, op, concurrency, poll_budget_seconds
+            )
     summary: Summary = finish(
         run_id,
         load_plan,

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     element_token: SecretStr | None = None
     hub: str = "helpdesk"
     home: Path = Field(default_factory=default_home)
+    ledger_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the run ledger [default: <home>/ledger.db]"
+    )
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     write_timeout: float = 300.0
@@ -66,6 +69,13 @@ class Settings(BaseSettings):
             organization_secret=self.organization_secret,
             element_token=self.element_token,
         )
+
+    def resolved_ledger_url(self) -> str:
+        """The ledger's URL: the configured one, else a SQLite file in the home folder."""
+        if self.ledger_url:
+            return self.ledger_url
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.home / 'ledger.db'}"
 
     def timeout(self) -> httpx.Timeout:
         """The HTTP timeouts, set once for every call (uploads get a long write timeout)."""

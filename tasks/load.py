@@ -16,6 +16,7 @@ from hubload.submission import Operation, submit_chunk
 from hubload.target import Target
 from schemas.catalog import ObjectSpec
 from tasks.policies import RETRIES, RETRY_DELAYS, RETRY_JITTER, retry_if_transient
+from tasks.runs import submission_cache_key
 
 
 @task(
@@ -97,7 +98,12 @@ def prepare_file(load_plan: LoadPlan, chunk_size: int, run_dir: Path) -> Prepare
     return result
 
 
-@task(name="submit-chunk", cache_policy=NO_CACHE, task_run_name="submit-chunk-{chunk.number}")
+@task(
+    name="submit-chunk",
+    task_run_name="submit-chunk-{chunk.number}",
+    cache_key_fn=submission_cache_key,
+    persist_result=True,
+)
 def submit(
     target: Target, object_name: str, chunk: StagedChunk, run_id: str, operation: Operation
 ) -> JobRef:
