@@ -19,6 +19,7 @@ from hubload.errors import (
     HubloadError,
     InputFileError,
     NotFoundError,
+    PartialLoadError,
     ReconciliationError,
 )
 from hubload.plan import check_inputs
@@ -134,6 +135,8 @@ def load(
             return_state=True,
         )
     result: Any = state.result(raise_on_failure=False)
+    if isinstance(result, PartialLoadError):
+        result = result.summary
     if isinstance(result, BaseException):
         raise fail(str(result), exit_code_for(result))
     if not isinstance(result, Summary):
@@ -186,6 +189,70 @@ def status(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], hub: HubOpt
         f"job {current.job_id}: {current.raw_status} - records {current.records_count}, "
         f"failed {current.failed_count}" + (f" - {current.message}" if current.message else "")
     )
+
+
+@app.command()
+def serve(
+    nightly_config: Annotated[
+        Path, typer.Option(help="The nightly loads' configuration (inbox, sources, schedule).")
+    ] = Path("deployments/nightly.yaml"),
+    target_block: Annotated[
+        str | None,
+        typer.Option(help="hubload-target block with the credentials [default: environment]."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Most flow runs at once.")] = None,
+) -> None:
+    """Serve the load and nightly deployments from this process (Ctrl+C stops; schedules stay)."""
+    prepare_prefect()
+    from deployments.serve import serve_all  # noqa: PLC0415
+
+    quiet_expected_tracebacks()
+    serve_all(nightly_config, target_block, limit=limit)
+
+
+blocks = typer.Typer(help="Prefect block types of hubload.", no_args_is_help=True)
+app.add_typer(blocks, name="blocks")
+target_app = typer.Typer(
+    help="Saved targets (Prefect blocks holding credentials).", no_args_is_help=True
+)
+app.add_typer(target_app, name="target")
+
+
+@blocks.command("register")
+def register_blocks() -> None:
+    """Register the hubload-target block type with the Prefect API."""
+    prepare_prefect()
+    from tasks.blocks import OpenConnectorsTarget  # noqa: PLC0415
+
+    OpenConnectorsTarget.register_type_and_schema()
+    out.print("registered block type hubload-target")
+
+
+@target_app.command("save")
+def save_target(
+    name: Annotated[
+        str, typer.Argument(help="Block name, e.g. hubload-target.")
+    ] = "hubload-target",
+    overwrite: Annotated[bool, typer.Option(help="Replace a block of that name.")] = False,
+) -> None:
+    """Save the target of the environment (HUBLOAD_BASE_URL and credentials) as a block.
+
+    The secrets are read from the environment (or .env), never from the command line.
+    """
+    prepare_prefect()
+    from hubload.settings import Settings  # noqa: PLC0415
+    from tasks.blocks import OpenConnectorsTarget  # noqa: PLC0415
+
+    settings = Settings()
+    target = Target.from_settings(settings)
+    block = OpenConnectorsTarget(
+        base_url=target.base_url,
+        user_secret=target.credentials.user_secret,
+        organization_secret=target.credentials.organization_secret,
+        element_token=target.credentials.element_token,
+    )
+    block.save(name, overwrite=overwrite)
+    out.print(f"saved target {name} ({target.base_url})")
 
 
 def _client(settings: Any, hub: str | None) -> Any:

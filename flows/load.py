@@ -18,7 +18,12 @@ from pydantic import Field
 
 from hubload import progress
 from hubload.client import JobRef, JobStatus
-from hubload.errors import ConfigError, JobTimeoutError, SubmissionUnknownError
+from hubload.errors import (
+    ConfigError,
+    JobTimeoutError,
+    PartialLoadError,
+    SubmissionUnknownError,
+)
 from hubload.outcomes import ChunkOutcome, chunk_failed
 from hubload.reports import Summary
 from hubload.settings import Settings
@@ -80,8 +85,9 @@ def load(
 ) -> Any:
     """Load one CSV file into ``hub``/``object_name``; every row ends succeeded, rejected or failed.
 
-    The run ends Completed when every row loaded, Failed (named "Partially loaded") when some
-    rows were rejected or failed; its result is the load's ``Summary`` either way.
+    The run ends Completed with the load's ``Summary`` when every row loaded, and Failed (named
+    "Partially loaded") with a ``PartialLoadError`` carrying the summary when some rows were
+    rejected or failed.
     The target comes from the ``target_block`` (a ``hubload-target`` block) when named, else
     from the ``HUBLOAD_*`` environment.
     """
@@ -132,7 +138,9 @@ def load(
     )
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)
-    return Failed(name="Partially loaded", message=_counts(summary), data=summary)
+    # A failed state's data must be an exception: it carries the summary.
+    partial = PartialLoadError(_counts(summary), summary)
+    return Failed(name="Partially loaded", message=_counts(summary), data=partial)
 
 
 def _counts(summary: Summary) -> str:

@@ -9,6 +9,7 @@
     │   └── FatalApiError             any other 4xx: the request itself is wrong, do not retry
     │       └── NotFoundError         404: unknown hub, object or job
     ├── SubmissionUnknownError        an upload's answer was lost: the job may exist, not resent
+    ├── PartialLoadError              a load ended with rows rejected or failed (has the summary)
     ├── JobTimeoutError               a bulk job was not terminal when the polling budget ran out
     └── ReconciliationError           read != succeeded + rejected + failed: a bug, never ignored
 
@@ -17,6 +18,11 @@ never carry a credential in their message.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hubload.reports import Summary
 
 
 class HubloadError(Exception):
@@ -103,6 +109,15 @@ class SubmissionUnknownError(HubloadError):
         super().__init__(message)
         self.chunk = chunk
         self.path_name = path_name
+
+
+class PartialLoadError(HubloadError):
+    """A load ended with rows rejected or failed. Every row is accounted for in ``summary``; this
+    is the failed run's result, so that record-level failures never pass silently."""
+
+    def __init__(self, message: str, summary: Summary) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class JobTimeoutError(HubloadError):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hubload.errors import PartialLoadError
 from hubload.reports import Summary
 
 
@@ -15,7 +16,11 @@ def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, An
     from flows.load import load  # noqa: PLC0415
 
     state = load(file=str(file), object_name=object_name, return_state=True, **params)
-    return state, state.result(raise_on_failure=False)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, PartialLoadError):
+        assert state.name == "Partially loaded"
+        return state, result.summary
+    return state, result
 
 
 def read_report(summary: Summary, name: str) -> list[dict[str, str]]:

@@ -1,0 +1,1 @@
+"""Deployments of hubload's flows: ``prefect.yaml`` for workers, ``serve`` for one box."""

@@ -1,0 +1,52 @@
+"""``hubload serve``: every deployment served from one process against the configured API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from prefect import serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.load import load
+from flows.nightly import nightly
+from hubload.nightly import NightlyConfig
+
+NIGHTLY_LIMIT = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+
+
+def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployment]:
+    """The deployments: ``load`` on demand, ``nightly`` on its cron schedule (default 02:00 in
+    the config's time zone), never two nightly runs at once."""
+    block: dict[str, Any] = {"target_block": target_block} if target_block else {}
+    schedule = NightlyConfig.load(nightly_config).schedule
+    # to_deployment is sync-compatible: called from sync code it returns the deployment.
+    return [
+        cast(
+            RunnerDeployment,
+            load.to_deployment(
+                name="load",
+                description="Load one CSV file into a CRM object: fill in the form and run.",
+                tags=["hubload"],
+                parameters=block,
+            ),
+        ),
+        cast(
+            RunnerDeployment,
+            nightly.to_deployment(
+                name="nightly",
+                description="Load the new files of the inbox, each as a subflow run of load.",
+                tags=["hubload", "nightly"],
+                schedules=[Cron(schedule.cron, timezone=schedule.timezone)],
+                concurrency_limit=NIGHTLY_LIMIT,
+                parameters={"config": str(nightly_config.resolve()), **block},
+            ),
+        ),
+    ]
+
+
+def serve_all(nightly_config: Path, target_block: str | None, *, limit: int | None = None) -> None:
+    """Serve until interrupted; schedules stay active when it stops (``pause_on_shutdown``)."""
+    serve(*build(nightly_config, target_block), pause_on_shutdown=False, limit=limit)

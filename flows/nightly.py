@@ -1,0 +1,115 @@
+"""The ``nightly`` flow: load every new file of the inbox as a subflow run of ``load``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import State, flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.states import Completed, Failed
+
+from flows.load import load
+from hubload.errors import InputFileError, PartialLoadError
+from hubload.ledger.store import Ledger, file_sha256
+from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
+from hubload.reports import Summary
+from hubload.settings import Settings
+
+DEFAULT_CONFIG = os.environ.get("HUBLOAD_NIGHTLY_CONFIG", "deployments/nightly.yaml")
+
+
+@dataclass
+class FileResult:
+    """What the nightly run did with one inbox file."""
+
+    file: str
+    outcome: str
+    detail: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@flow(name="nightly", log_prints=False)
+def nightly(
+    config: str = DEFAULT_CONFIG, force: bool = False, target_block: str | None = None
+) -> Any:
+    """Load each inbox file that matches a source, once per content.
+
+    A loaded file (even partially) moves to ``archive/`` and its content hash is recorded, so the
+    same content is not loaded again unless ``force``; a file that cannot be read moves to
+    ``failed/``; a configuration error leaves the file in the inbox for the next night. One bad
+    file does not stop the others. The run fails when any file failed, and says how many.
+    """
+    log = get_run_logger()
+    cfg = NightlyConfig.load(Path(config).expanduser())
+    settings = Settings()
+    ledger = Ledger(settings.resolved_ledger_url())
+    results: list[FileResult] = []
+    try:
+        for item in scan(cfg):
+            results.append(_one_file(item, cfg, ledger, force=force, target_block=target_block))
+            log.info("%s: %s %s", item.path.name, results[-1].outcome, results[-1].detail)
+    finally:
+        ledger.close()
+    failed = [r for r in results if r.outcome in {"failed", "unreadable"}]
+    _publish(results)
+    message = (
+        f"{len(results)} file(s): {sum(r.outcome in {'loaded', 'partial'} for r in results)} "
+        f"loaded, {sum(r.outcome == 'skipped' for r in results)} already loaded, "
+        f"{len(failed)} failed"
+    )
+    if failed:
+        return Failed(message=message, data=results)
+    return Completed(message=message, data=results)
+
+
+def _one_file(
+    item: InboxFile, cfg: NightlyConfig, ledger: Ledger, *, force: bool, target_block: str | None
+) -> FileResult:
+    sha = file_sha256(item.path)
+    earlier = ledger.loaded_file(sha)
+    if earlier and not force:
+        move_to(item.path, cfg.archive or cfg.inbox / "archive")
+        return FileResult(
+            item.path.name, "skipped", f"same content loaded by run {earlier['run_id']}"
+        )
+    src = item.source
+    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
+        file=str(item.path),
+        object_name=src.object,
+        hub=src.hub,
+        mapping=src.mapping,
+        operation=src.operation,
+        external_id=src.external_id,
+        chunk_size=src.chunk_size,
+        target_block=target_block,
+        return_state=True,
+    )
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, PartialLoadError):
+        result = result.summary
+    if isinstance(result, InputFileError):
+        moved = move_to(item.path, cfg.failed or cfg.inbox / "failed")
+        return FileResult(item.path.name, "unreadable", f"{result} (moved to {moved.parent.name}/)")
+    if not isinstance(result, Summary):
+        return FileResult(item.path.name, "failed", f"left in the inbox: {result}")
+    if earlier:
+        ledger.forget_file(sha)
+    ledger.record_file(sha, item.path, src.hub, src.object, result.run_id)
+    move_to(item.path, cfg.archive or cfg.inbox / "archive")
+    counts = {k: getattr(result, k) for k in ("read", "succeeded", "rejected", "failed")}
+    outcome = "loaded" if result.all_succeeded else "partial"
+    return FileResult(item.path.name, outcome, f"run {result.run_id}", counts)
+
+
+def _publish(results: list[FileResult]) -> None:
+    create_table_artifact(
+        key="nightly-files",
+        table=[
+            {"file": r.file, "outcome": r.outcome, **r.counts, "detail": r.detail} for r in results
+        ]
+        or [{"file": "", "outcome": "no file in the inbox"}],
+        description="What the nightly run did with each inbox file",
+    )
