@@ -1,30 +1,101 @@
-"""End-to-end fixtures: one real Prefect API for the whole session, flows run against it."""
+"""End-to-end fixtures: one real Prefect server (with its UI) for the whole test session."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+
+STARTUP_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prefect_executable() -> str:
+    return shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[str]:
-    """A Prefect server (a subprocess on a free port, fresh SQLite), started once per session.
-
-    Heartbeats are off: each sync flow run would otherwise pay about a second to stop them.
-    """
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    from prefect.settings import (  # noqa: PLC0415 - Prefect only for the tests that run flows
-        PREFECT_API_URL,
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        temporary_settings,
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``prefect server start`` on a free port with a fresh SQLite database and analytics off,
+    started once per session. Flows run in-process talk to it; so do the CLI, ``hubload serve``
+    and workers started by the tests (``PREFECT_API_URL`` is exported). Heartbeats are off in
+    this process: each sync flow run would otherwise pay about a second to stop them."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_API_URL": url,
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [prefect_executable(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
+    try:
+        _wait_healthy(url, server, home / "server.log")
+        os.environ["PREFECT_API_URL"] = url
+        os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(home / "results")
+        from prefect.settings import (  # noqa: PLC0415 - Prefect only where flows run
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            PREFECT_LOCAL_STORAGE_PATH,
+            temporary_settings,
+        )
 
-    with (
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield str(PREFECT_API_URL.value())
+        with temporary_settings(
+            updates={
+                PREFECT_API_URL: url,
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                PREFECT_LOCAL_STORAGE_PATH: str(home / "results"),
+            }
+        ):
+            yield url
+            # Send the runs' last log lines while the server still listens (else the log
+            # worker retries against a closed port at exit).
+            from prefect.logging.handlers import APILogHandler  # noqa: PLC0415
+
+            APILogHandler.flush()
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"prefect server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"prefect server not healthy after {STARTUP_SECONDS}s: {log.read_text()[-2000:]}"
+    )

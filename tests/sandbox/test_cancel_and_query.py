@@ -161,3 +161,26 @@ def test_query_result_is_a_snapshot(start: Starter) -> None:
     lines = api.download("helpdesk", job_id, "Contact", "application/json").text.splitlines()
     assert status["recordsCount"] == 1
     assert [json.loads(line)["LastName"] for line in lines] == ["A"]
+
+
+@pytest.mark.slow
+def test_queries_stay_fast_on_many_records(start: Starter) -> None:
+    api = start()
+    rows = 200_000
+    content = "C_EmailAddress,C_LastName,C_City\n" + "".join(
+        f"p{n}@acme.com,P{n % 1000},{'Paris' if n % 4 else ''}\n" for n in range(rows)
+    )
+    _, status = api.run("marketing", "contact", content)
+    assert status["recordsCount"] == rows
+    for query, matched in [
+        ("select * from contacts where C_EmailAddress = 'P123456@ACME.COM'", 1),
+        ("select id from contacts where C_LastName in ('P7', 'P8') and C_City is null", 200),
+        ("select C_EmailAddress from contacts where C_EmailAddress like 'p1999%'", 111),
+        ("select * from contacts", rows),
+    ]:
+        started = time.monotonic()
+        job_id, status = api.query("marketing", query)
+        assert status["recordsCount"] == matched
+        assert time.monotonic() - started < 5, query
+    answer = api.download("marketing", job_id, "contact", "text/csv")
+    assert answer.text.count("\n") == rows + 1

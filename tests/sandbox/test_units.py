@@ -9,7 +9,8 @@ from sandbox import SandboxConfig
 from sandbox.auth import parse_authorization
 from sandbox.callbacks import sign
 from sandbox.catalogue import resolve_object
-from sandbox.ceql import QueryError, parse_query
+from sandbox.ceql import parse_query
+from sandbox.exceptions import QueryError
 from sandbox.ids import checksum_suffix, looks_like_id, salesforce_ids
 
 
