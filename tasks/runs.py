@@ -16,6 +16,8 @@ from prefect.runtime import flow_run
 from hubload.target import Target
 
 LOCK_WAIT_SECONDS = 6 * 3600.0
+# The slot's lease is renewed while the run lives; a crashed run frees it within this time.
+LOCK_LEASE_SECONDS = 60.0  # the least the server takes
 
 
 def tag_run(hub: str, object_name: str) -> None:
@@ -45,7 +47,13 @@ def target_lock(target: Target, object_name: str) -> Iterator[str]:
             client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:
             client.upsert_global_concurrency_limit_by_name(name, limit=1)
-    with concurrency(name, occupy=1, timeout_seconds=LOCK_WAIT_SECONDS, strict=True):
+    with concurrency(
+        name,
+        occupy=1,
+        timeout_seconds=LOCK_WAIT_SECONDS,
+        lease_duration=LOCK_LEASE_SECONDS,
+        strict=True,
+    ):
         yield name
 
 

@@ -72,9 +72,9 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
             # Send the runs' last log lines while the server still listens (else the log
             # worker retries against a closed port at exit).
-            from prefect.logging.handlers import APILogHandler  # noqa: PLC0415
+            from prefect.logging.handlers import APILogWorker  # noqa: PLC0415
 
-            APILogHandler.flush()
+            APILogWorker.drain_all(timeout=10)
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         server.terminate()
