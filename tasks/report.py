@@ -82,6 +82,12 @@ def finish(
     return summary
 
 
+def _outcome(summary: Summary) -> str:
+    if summary.dry_run:
+        return "dry-run"
+    return "clean" if summary.all_succeeded else "partial"
+
+
 def _publish(summary: Summary) -> None:
     create_table_artifact(
         key="load-counts",
@@ -110,8 +116,11 @@ def _publish(summary: Summary) -> None:
         event=LOAD_EVENT,
         resource={
             "prefect.resource.id": f"hubload.load.{summary.run_id}",
+            "prefect.resource.name": f"{Path(summary.file).name} -> {summary.hub}/{summary.object}",
             "hubload.hub": summary.hub,
             "hubload.object": summary.object,
+            # What automations match on: clean, partial (rows rejected or failed) or dry-run.
+            "hubload.outcome": _outcome(summary),
         },
         payload={
             "read": summary.read,
