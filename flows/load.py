@@ -120,6 +120,7 @@ def load(
     prepared = steps.prepare_file(load_plan, chunk_size, run_dir)
 
     outcomes: dict[int, ChunkOutcome] = {}
+    jobs_started = time.monotonic()
     if not dry_run and prepared.chunks:
         with target_lock(target, spec.name) as lock:
             log.info("holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name)
@@ -135,6 +136,7 @@ def load(
         run_dir=run_dir,
         dry_run=dry_run,
         seconds=time.monotonic() - started,
+        jobs_seconds=time.monotonic() - jobs_started,
     )
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)

@@ -90,6 +90,8 @@ class Summary:
     blank_lines: int = 0
     unmapped_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent reading, mapping, validating, staging and running the jobs."""
 
     @property
     def reconciles(self) -> bool:

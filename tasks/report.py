@@ -29,6 +29,7 @@ def finish(
     run_dir: Path,
     dry_run: bool,
     seconds: float,
+    jobs_seconds: float = 0.0,
 ) -> Summary:
     """Write the reports, check that every row is accounted for, and publish the counts.
 
@@ -67,6 +68,10 @@ def finish(
         blank_lines=prepared.blank_lines,
         unmapped_columns=list(load_plan.mapping.unmapped_columns),
         seconds=round(seconds, 3),
+        timings={
+            **{k: round(v, 3) for k, v in prepared.timings.items()},
+            "jobs": round(jobs_seconds, 3),
+        },
     )
     summary.write(run_dir / "summary.json")
     _publish(summary)
