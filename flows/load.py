@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 import time
-from collections import deque
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
-from uuid import UUID
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import Field
 
-from hubload import progress
-from hubload.client import JobRef, JobStatus
-from hubload.errors import (
-    ConfigError,
-    JobTimeoutError,
-    PartialLoadError,
-    SubmissionUnknownError,
-)
-from hubload.outcomes import ChunkOutcome, chunk_failed
+from flows.jobs import run_jobs
+from hubload.errors import ConfigError, PartialLoadError
+from hubload.exactly_once import TargetCheck
+from hubload.ledger import Ledger, RunRecord, file_sha256
+from hubload.outcomes import ChunkOutcome
+from hubload.plan import LoadPlan
 from hubload.reports import Summary
 from hubload.settings import Settings
-from hubload.staging import StagedChunk
 from hubload.submission import Operation
-from hubload.target import Target
 from tasks import load as steps
 from tasks.blocks import resolve_target
+from tasks.ledger import ledger, record_outcome
 from tasks.report import finish
 from tasks.runs import tag_run, target_lock
 
@@ -82,14 +75,19 @@ def load(
     poll_budget_seconds: Annotated[float, Field(gt=0)] = 1800.0,
     report_dir: str | None = None,
     target_block: str | None = None,
+    match_key: str | None = None,
+    run_id: str | None = None,
+    parent_run: str | None = None,
 ) -> Any:
     """Load one CSV file into ``hub``/``object_name``; every row ends succeeded, rejected or failed.
 
     The run ends Completed with the load's ``Summary`` when every row loaded, and Failed (named
     "Partially loaded") with a ``PartialLoadError`` carrying the summary when some rows were
-    rejected or failed.
-    The target comes from the ``target_block`` (a ``hubload-target`` block) when named, else
-    from the ``HUBLOAD_*`` environment.
+    rejected or failed. The target comes from the ``target_block`` (a ``hubload-target`` block)
+    when named, else from the ``HUBLOAD_*`` environment. ``match_key`` (a field such as Email)
+    lets an insert whose upload answer was lost be checked at the target instead of left for a
+    decision. ``run_id`` resumes a recorded run (its submitted chunks are polled, not resent);
+    ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's.
     """
     started = time.monotonic()
     log = get_run_logger()
@@ -99,50 +97,105 @@ def load(
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     target = resolve_target(hub, target_block)
-    tag_run(hub, object_name)
+    tag_run(hub, object_name, parent_run)
     path = Path(file).expanduser()
-    run_id = _run_id(path, object_name)
-    run_dir = Path(report_dir).expanduser() if report_dir else settings.home / "runs"
-    run_dir = run_dir / run_id
+    rid = run_id or _run_id(path, object_name)
+    run_dir = (Path(report_dir).expanduser() if report_dir else settings.home / "runs") / rid
     log.info(
-        "run %s: %s -> %s/%s (%s), reports in %s",
-        run_id,
-        path,
-        hub,
-        object_name,
-        operation,
-        run_dir,
+        "run %s: %s -> %s/%s (%s), reports in %s", rid, path, hub, object_name, operation, run_dir
     )
 
     spec = steps.describe_object(target, object_name)
     mapping_file = Path(mapping).expanduser() if mapping else None
     load_plan = steps.plan(path, spec, op, mapping_file, delimiter=delimiter, encoding=encoding)
-    prepared = steps.prepare_file(load_plan, chunk_size, run_dir)
-
-    outcomes: dict[int, ChunkOutcome] = {}
-    jobs_started = time.monotonic()
-    if not dry_run and prepared.chunks:
-        with target_lock(target, spec.name) as lock:
-            log.info("holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name)
-            outcomes = run_jobs(
-                target, spec.name, prepared.chunks, run_id, op, concurrency, poll_budget_seconds
-            )
-    summary: Summary = finish(
-        run_id,
-        load_plan,
-        hub=hub,
-        prepared=prepared,
-        outcomes=outcomes,
-        run_dir=run_dir,
-        dry_run=dry_run,
-        seconds=time.monotonic() - started,
-        jobs_seconds=time.monotonic() - jobs_started,
-    )
+    if match_key is not None and load_plan.mapping.target.field_named(match_key) is None:
+        raise ConfigError(f"match key {match_key!r} is not a field of {spec.name}")
+    options = {
+        "mapping": str(mapping_file.resolve()) if mapping_file else None,
+        "chunk_size": chunk_size,
+        "concurrency": concurrency,
+        "poll_budget_seconds": poll_budget_seconds,
+        "serial": serial,
+        "delimiter": delimiter,
+        "encoding": encoding,
+        "match_key": match_key,
+        "target_block": target_block,
+        "report_dir": report_dir,
+    }
+    book = None if dry_run else start_run(rid, load_plan, hub, run_dir, options, parent_run)
+    try:
+        prepared = steps.prepare_file(load_plan, chunk_size, run_dir)
+        outcomes: dict[int, ChunkOutcome] = {}
+        jobs_started = time.monotonic()
+        if book is not None and prepared.chunks:
+            book.stage_chunks(rid, [(c.number, c.rows, c.sha256) for c in prepared.chunks])
+            check = TargetCheck(match_key=match_key)
+            with target_lock(target, spec.name) as lock:
+                log.info(
+                    "holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name
+                )
+                outcomes = run_jobs(
+                    target,
+                    spec.name,
+                    prepared.chunks,
+                    rid,
+                    op,
+                    concurrency=concurrency,
+                    budget=poll_budget_seconds,
+                    check=check,
+                )
+        summary: Summary = finish(
+            rid,
+            load_plan,
+            hub=hub,
+            prepared=prepared,
+            outcomes=outcomes,
+            run_dir=run_dir,
+            dry_run=dry_run,
+            seconds=time.monotonic() - started,
+            jobs_seconds=time.monotonic() - jobs_started,
+        )
+        if book is not None:
+            record_outcome(rid, summary)
+    except BaseException as exc:
+        if book is not None:
+            book.finish_run(rid, "failed", message=str(exc)[:2000])
+        raise
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)
     # A failed state's data must be an exception: it carries the summary.
     partial = PartialLoadError(_counts(summary), summary)
     return Failed(name="Partially loaded", message=_counts(summary), data=partial)
+
+
+def start_run(
+    rid: str,
+    load_plan: LoadPlan,
+    hub: str,
+    run_dir: Path,
+    options: dict[str, Any],
+    parent_run: str | None,
+) -> Ledger:
+    """Record the run in the ledger (or find it there: a resumed or retried run)."""
+    book = ledger()
+    book.start_run(
+        RunRecord(
+            run_id=rid,
+            kind="reprocess" if parent_run else "load",
+            file=str(load_plan.file),
+            file_sha256=file_sha256(load_plan.file),
+            hub=hub,
+            object=load_plan.mapping.target.name,
+            operation=load_plan.operation.kind,
+            external_id=load_plan.operation.external_id,
+            mapping=options.get("mapping"),
+            options=options,
+            run_dir=str(run_dir),
+            parent_run_id=parent_run,
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+        )
+    )
+    return book
 
 
 def _counts(summary: Summary) -> str:
@@ -152,69 +205,3 @@ def _counts(summary: Summary) -> str:
         f"read {summary.read}: {summary.succeeded} succeeded, {summary.rejected} rejected, "
         f"{summary.failed} failed"
     )
-
-
-Stage = Literal["submit", "wait", "outcome"]
-
-
-def run_jobs(
-    target: Target,
-    object_name: str,
-    chunks: list[StagedChunk],
-    run_id: str,
-    op: Operation,
-    concurrency: int,
-    budget: float,
-) -> dict[int, ChunkOutcome]:
-    """Take each chunk through submit -> wait -> outcome, with at most ``concurrency`` chunks in
-    flight. A chunk whose step fails still gets an outcome: all its rows failed, with the error."""
-    pending = deque(chunks)
-    inflight: dict[PrefectFuture[Any], tuple[Stage, StagedChunk, str | None]] = {}
-    outcomes: dict[int, ChunkOutcome] = {}
-    bar = cast(
-        UUID, create_progress_artifact(0.0, key="load-progress", description=f"jobs of {run_id}")
-    )
-
-    def start(chunk: StagedChunk) -> None:
-        future = steps.submit.submit(target, object_name, chunk, run_id, op)
-        inflight[future] = ("submit", chunk, None)
-
-    while pending or inflight:
-        while pending and len(inflight) < concurrency:
-            start(pending.popleft())
-        done = next(as_completed(list(inflight)))
-        stage, chunk, job_id = inflight.pop(done)
-        result = done.result(raise_on_failure=False)
-        if isinstance(result, BaseException):
-            outcomes[chunk.number] = _failed_step(chunk, stage, job_id, result)
-        elif stage == "submit":
-            job = cast(JobRef, result)
-            inflight[steps.wait.submit(target, job, budget)] = ("wait", chunk, job.job_id)
-            continue
-        elif stage == "wait":
-            status = cast(JobStatus, result)
-            inflight[steps.outcome.submit(target, chunk, status)] = ("outcome", chunk, job_id)
-            continue
-        else:
-            outcomes[chunk.number] = cast(ChunkOutcome, result)
-        done_share = len(outcomes) / len(chunks)
-        update_progress_artifact(
-            bar, done_share * 100, description=f"{len(outcomes)}/{len(chunks)} jobs done"
-        )
-        progress.publish(progress.ProgressEvent("jobs", len(outcomes), len(chunks)))
-    return outcomes
-
-
-def _failed_step(
-    chunk: StagedChunk, stage: Stage, job_id: str | None, error: BaseException
-) -> ChunkOutcome:
-    if isinstance(error, SubmissionUnknownError):
-        code = "SUBMIT_UNKNOWN"
-    elif isinstance(error, JobTimeoutError):
-        code = "JOB_TIMEOUT"
-    else:
-        code = {"submit": "SUBMIT_FAILED", "wait": "POLL_FAILED", "outcome": "ERRORS_UNREAD"}[stage]
-    status = {"submit": "NOT_SUBMITTED", "wait": "UNKNOWN", "outcome": "UNKNOWN"}[stage]
-    if isinstance(error, JobTimeoutError):
-        status = error.last_status
-    return chunk_failed(chunk, f"{code}: {error}", job_id=job_id, status=status)

@@ -9,12 +9,14 @@ from prefect.cache_policies import NO_CACHE
 
 from hubload import progress
 from hubload.client import JobRef, JobStatus, PollPolicy
+from hubload.exactly_once import ChunkSubmitter, TargetCheck
 from hubload.outcomes import ChunkOutcome, chunk_failed, collect_outcome
 from hubload.plan import LoadPlan, plan_load
 from hubload.staging import Prepared, StagedChunk, prepare
-from hubload.submission import Operation, submit_chunk
+from hubload.submission import Operation
 from hubload.target import Target
 from schemas.catalog import ObjectSpec
+from tasks.ledger import ledger
 from tasks.policies import RETRIES, RETRY_DELAYS, RETRY_JITTER, retry_if_transient
 from tasks.runs import submission_cache_key
 
@@ -105,19 +107,39 @@ def prepare_file(load_plan: LoadPlan, chunk_size: int, run_dir: Path) -> Prepare
     persist_result=True,
 )
 def submit(
-    target: Target, object_name: str, chunk: StagedChunk, run_id: str, operation: Operation
-) -> JobRef:
-    """Upload one chunk as a bulk job (the core retries what is safe to resend)."""
+    target: Target,
+    object_name: str,
+    chunk: StagedChunk,
+    run_id: str,
+    operation: Operation,
+    check: TargetCheck,
+) -> JobRef | ChunkOutcome:
+    """Upload one chunk as a bulk job, exactly once (write-ahead in the ledger; the core
+    retries what is safe to resend). A persisted result spares even the ledger look-up when
+    Prefect retries the run; the ledger decides when it does not (another machine, a crash
+    between the upload and the result)."""
     with target.connect() as client:
-        job = submit_chunk(client, object_name, chunk, run_id=run_id, operation=operation)
-    get_run_logger().info(
-        "chunk %d: %d rows submitted as job %s (%s)",
-        chunk.number,
-        chunk.rows,
-        job.job_id,
-        job.raw_status,
-    )
-    return job
+        submitter = ChunkSubmitter(
+            ledger(),
+            client,
+            run_id=run_id,
+            object_name=object_name,
+            operation=operation,
+            check=check,
+        )
+        result = submitter.submit(chunk)
+    log = get_run_logger()
+    if isinstance(result, JobRef):
+        log.info(
+            "chunk %d: %d rows in job %s (%s)",
+            chunk.number,
+            chunk.rows,
+            result.job_id,
+            result.raw_status,
+        )
+    else:
+        log.warning("chunk %d settled without a job: %s", chunk.number, result.status)
+    return result
 
 
 @task(name="wait-for-job", cache_policy=NO_CACHE, task_run_name="wait-for-job-{job.job_id}")
@@ -144,10 +166,18 @@ def wait(target: Target, job: JobRef, budget: float) -> JobStatus:
     retry_jitter_factor=RETRY_JITTER,
     retry_condition_fn=retry_if_transient,
 )
-def outcome(target: Target, chunk: StagedChunk, status: JobStatus) -> ChunkOutcome:
+def outcome(target: Target, chunk: StagedChunk, status: JobStatus, run_id: str) -> ChunkOutcome:
     """Read the job's per-record errors and tie them to the chunk's rows."""
     with target.connect() as client:
         result = collect_outcome(client, chunk, status)
+    ledger().mark_chunk(
+        run_id,
+        chunk.number,
+        "done",
+        job_status=status.raw_status,
+        succeeded=result.succeeded,
+        failed=result.failed,
+    )
     get_run_logger().info(
         "job %s %s: %d succeeded, %d failed%s",
         status.job_id,

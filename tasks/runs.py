@@ -20,15 +20,18 @@ LOCK_WAIT_SECONDS = 6 * 3600.0
 LOCK_LEASE_SECONDS = 60.0  # the least the server takes
 
 
-def tag_run(hub: str, object_name: str) -> None:
-    """Add ``hub:<hub>`` and ``object:<object>`` to the current flow run's tags."""
+def tag_run(hub: str, object_name: str, parent_run: str | None = None) -> None:
+    """Add ``hub:<hub>`` and ``object:<object>`` (and ``parent:<run>`` for a reprocess run) to
+    the current flow run's tags."""
     run_id = flow_run.id
     if run_id is None:
         return
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
-        tags = sorted({*run.tags, "hubload", f"hub:{hub}", f"object:{object_name}"})
-        client.update_flow_run(run_id, tags=tags)
+        tags = {*run.tags, "hubload", f"hub:{hub}", f"object:{object_name}"}
+        if parent_run:
+            tags |= {"reprocess", f"parent:{parent_run}"[:100]}
+        client.update_flow_run(run_id, tags=sorted(tags))
 
 
 def lock_name(target: Target, object_name: str) -> str:

@@ -1,5 +1,5 @@
 """The run ledger: what hubload loaded, in a SQLite file or any SQLAlchemy URL (PostgreSQL)."""
 
-from hubload.ledger.store import Ledger
+from hubload.ledger.store import ChunkRecord, Ledger, RowRecord, RunRecord, file_sha256
 
-__all__ = ["Ledger"]
+__all__ = ["ChunkRecord", "Ledger", "RowRecord", "RunRecord", "file_sha256"]

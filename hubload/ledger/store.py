@@ -1,14 +1,19 @@
-"""Reading and writing the ledger."""
+"""Reading and writing the ledger: runs, their chunks (write-ahead), and the rows left over."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hubload.errors import ConfigError
 from hubload.ledger import tables
 
 _BLOCK = 1 << 20
@@ -23,25 +28,87 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One load (or reprocess) as the ledger knows it."""
+
+    run_id: str
+    kind: str
+    file: str
+    file_sha256: str
+    hub: str
+    object: str
+    operation: str
+    external_id: str | None
+    mapping: str | None
+    options: dict[str, Any]
+    run_dir: str
+    status: str = "running"
+    parent_run_id: str | None = None
+    flow_run_id: str | None = None
+    read: int | None = None
+    succeeded: int | None = None
+    rejected: int | None = None
+    failed: int | None = None
+    message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk's submission state: what the target was asked, and what it answered."""
+
+    run_id: str
+    number: int
+    rows: int
+    sha256: str
+    state: str
+    job_id: str | None
+    attempts: int
+    job_status: str | None = None
+    succeeded: int | None = None
+    failed: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    """A row that did not load, by its source line."""
+
+    line: int
+    outcome: str
+    reason: str
+    transient: bool = False
+    claimed_by: str | None = None
+    resolved_by: str | None = None
+
+
 class Ledger:
-    """hubload's record of what it loaded; one per home (or per shared database URL)."""
+    """hubload's record of what it loaded; one per home, or one shared database URL."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        self.engine: Engine = create_engine(url)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         tables.metadata.create_all(self.engine)
 
-    @classmethod
-    def at_home(cls, home: Path) -> Ledger:
-        """The default ledger: ``<home>/ledger.db``."""
-        home.mkdir(parents=True, exist_ok=True)
-        return cls(f"sqlite:///{home / 'ledger.db'}")
-
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- files (the nightly inbox) --------------------------------------------------------------
 
     def loaded_file(self, sha256: str) -> dict[str, str] | None:
         """The earlier load of a file with this content, if any."""
@@ -64,7 +131,7 @@ class Ledger:
                         hub=hub,
                         object=object_name,
                         run_id=run_id,
-                        loaded_at=datetime.now(UTC),
+                        loaded_at=_now(),
                     )
                 )
         except IntegrityError:
@@ -76,9 +143,275 @@ class Ledger:
         with self.engine.begin() as conn:
             conn.execute(tables.files.delete().where(tables.files.c.sha256 == sha256))
 
+    # -- runs -----------------------------------------------------------------------------------
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    def start_run(self, run: RunRecord) -> RunRecord:
+        """Record a new run, or return the one already recorded under its id (a resumed run).
+
+        Raises:
+            ConfigError: a run of that id exists for another file content or target.
+        """
+        existing = self.run(run.run_id)
+        if existing is not None:
+            if (existing.file_sha256, existing.hub, existing.object) != (
+                run.file_sha256,
+                run.hub,
+                run.object,
+            ):
+                raise ConfigError(
+                    f"run {run.run_id} was for other content or another target: the file changed "
+                    "since, so it cannot be resumed"
+                )
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(tables.runs)
+                    .where(tables.runs.c.run_id == run.run_id)
+                    .values(status="running", flow_run_id=run.flow_run_id or existing.flow_run_id)
+                )
+            return existing
+        values = {**run.__dict__, "options": json.dumps(run.options), "started_at": _now()}
+        with self.engine.begin() as conn:
+            conn.execute(insert(tables.runs).values(**values))
+        return run
+
+    def finish_run(self, run_id: str, status: str, **counts: int | str | None) -> None:
+        """Record how a run ended (counts: read, succeeded, rejected, failed, message)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tables.runs)
+                .where(tables.runs.c.run_id == run_id)
+                .values(status=status, finished_at=_now(), **counts)
+            )
+
+    def run(self, run_id: str) -> RunRecord | None:
+        """A run by id (or by a unique prefix of it)."""
+        with self.engine.connect() as conn:
+            found = list(
+                conn.execute(select(tables.runs).where(tables.runs.c.run_id.startswith(run_id)))
+                .mappings()
+                .all()
+            )
+        exact = [r for r in found if r["run_id"] == run_id]
+        rows = exact or found
+        return _run(rows[0]) if len(rows) == 1 else None
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The most recent runs, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tables.runs).order_by(tables.runs.c.started_at.desc()).limit(limit)
+            ).mappings()
+            return [_run(r) for r in rows]
+
+    def children(self, run_id: str) -> list[RunRecord]:
+        """The reprocess runs of a run, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tables.runs)
+                .where(tables.runs.c.parent_run_id == run_id)
+                .order_by(tables.runs.c.started_at)
+            ).mappings()
+            return [_run(r) for r in rows]
+
+    # -- chunks ---------------------------------------------------------------------------------
+
+    def stage_chunks(self, run_id: str, staged: Iterable[tuple[int, int, str]]) -> None:
+        """Record the staged chunks (number, rows, sha256); a resumed run must stage the same.
+
+        Raises:
+            ConfigError: a chunk's content differs from the one recorded (the file changed).
+        """
+        known = {c.number: c for c in self.chunks(run_id)}
+        with self.engine.begin() as conn:
+            for number, rows, sha in staged:
+                before = known.get(number)
+                if before is None:
+                    conn.execute(
+                        insert(tables.chunks).values(
+                            run_id=run_id,
+                            number=number,
+                            rows=rows,
+                            sha256=sha,
+                            state="staged",
+                            attempts=0,
+                            updated_at=_now(),
+                        )
+                    )
+                elif before.sha256 != sha:
+                    raise ConfigError(
+                        f"run {run_id}: chunk {number} differs from the one recorded; the file or "
+                        "the mapping changed, so the run cannot be resumed"
+                    )
+
+    def chunks(self, run_id: str) -> list[ChunkRecord]:
+        """The run's chunks in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tables.chunks)
+                .where(tables.chunks.c.run_id == run_id)
+                .order_by(tables.chunks.c.number)
+            ).mappings()
+            return [_chunk(r) for r in rows]
+
+    def chunk(self, run_id: str, number: int) -> ChunkRecord | None:
+        """One chunk of a run."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(tables.chunks).where(
+                        and_(tables.chunks.c.run_id == run_id, tables.chunks.c.number == number)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return _chunk(row) if row else None
+
+    def mark_chunk(self, run_id: str, number: int, state: str, **values: Any) -> None:
+        """Move a chunk to ``state`` (with job_id, job_status, succeeded, failed, note)."""
+        extra = {"attempts": tables.chunks.c.attempts + 1} if state == "submitting" else {}
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tables.chunks)
+                .where(and_(tables.chunks.c.run_id == run_id, tables.chunks.c.number == number))
+                .values(state=state, updated_at=_now(), **extra, **values)
+            )
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def record_rows(self, run_id: str, rows: Iterable[RowRecord]) -> None:
+        """Replace the run's left-over rows (rejected, failed or of unknown outcome), keeping
+        what later runs did with them (a retried run records its rows again)."""
+        with self.engine.begin() as conn:
+            kept = {
+                line: (claimed, resolved)
+                for line, claimed, resolved in conn.execute(
+                    select(
+                        tables.rows.c.line, tables.rows.c.claimed_by, tables.rows.c.resolved_by
+                    ).where(tables.rows.c.run_id == run_id)
+                )
+            }
+            conn.execute(tables.rows.delete().where(tables.rows.c.run_id == run_id))
+            batch = []
+            for row in rows:
+                claimed, resolved = kept.get(row.line, (None, None))
+                batch.append(
+                    {
+                        **row.__dict__,
+                        "run_id": run_id,
+                        "claimed_by": claimed,
+                        "resolved_by": resolved,
+                    }
+                )
+            if batch:
+                conn.execute(insert(tables.rows), batch)
+
+    def record_lineage(self, run_id: str, parent_lines: list[int]) -> None:
+        """Row ``i`` (line ``i + 2``) of a reprocess run's input came from ``parent_lines[i]``."""
+        with self.engine.begin() as conn:
+            conn.execute(tables.lineage.delete().where(tables.lineage.c.run_id == run_id))
+            batch = [
+                {"run_id": run_id, "line": i + 2, "parent_line": parent}
+                for i, parent in enumerate(parent_lines)
+            ]
+            if batch:
+                conn.execute(insert(tables.lineage), batch)
+
+    def lineage(self, run_id: str) -> dict[int, int]:
+        """A reprocess run's input lines and the parent lines they came from."""
+        with self.engine.connect() as conn:
+            return dict(
+                conn.execute(
+                    select(tables.lineage.c.line, tables.lineage.c.parent_line).where(
+                        tables.lineage.c.run_id == run_id
+                    )
+                )
+            )
+
+    def rows(self, run_id: str, *, unresolved: bool = True) -> list[RowRecord]:
+        """The run's left-over rows (by default only those no later run loaded)."""
+        query = select(tables.rows).where(tables.rows.c.run_id == run_id)
+        if unresolved:
+            query = query.where(tables.rows.c.resolved_by.is_(None))
+        with self.engine.connect() as conn:
+            found = conn.execute(query.order_by(tables.rows.c.line)).mappings()
+            return [_row(r) for r in found]
+
+    def claim_rows(self, run_id: str, lines: list[int], child: str) -> list[int]:
+        """Mark unresolved, unclaimed rows as taken by a reprocess run; returns those it got.
+
+        Rows claimed by a run that finished without loading them are free again.
+        """
+        with self.engine.begin() as conn:
+            live = select(tables.runs.c.run_id).where(tables.runs.c.status == "running")
+            free = and_(
+                tables.rows.c.run_id == run_id,
+                tables.rows.c.resolved_by.is_(None),
+                tables.rows.c.line.in_(lines),
+                (tables.rows.c.claimed_by.is_(None))
+                | (tables.rows.c.claimed_by == child)
+                | (tables.rows.c.claimed_by.not_in(live)),
+            )
+            got = [r for (r,) in conn.execute(select(tables.rows.c.line).where(free))]
+            if got:
+                conn.execute(
+                    update(tables.rows)
+                    .where(and_(tables.rows.c.run_id == run_id, tables.rows.c.line.in_(got)))
+                    .values(claimed_by=child)
+                )
+        return sorted(got)
+
+    def resolve_rows(self, run_id: str, lines: Iterable[int], child: str) -> int:
+        """Mark rows as loaded by ``child``; returns how many."""
+        wanted = list(lines)
+        if not wanted:
+            return 0
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(tables.rows)
+                .where(
+                    and_(
+                        tables.rows.c.run_id == run_id,
+                        tables.rows.c.line.in_(wanted),
+                        tables.rows.c.resolved_by.is_(None),
+                    )
+                )
+                .values(resolved_by=child, claimed_by=None)
+            )
+        return int(result.rowcount or 0)
+
+    def remaining(self, run_id: str) -> int:
+        """Rows of the run that no run has loaded yet."""
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count())
+                .select_from(tables.rows)
+                .where(and_(tables.rows.c.run_id == run_id, tables.rows.c.resolved_by.is_(None)))
+            ).scalar_one()
+        return int(count)
+
+
+def _run(row: Any) -> RunRecord:
+    data = dict(row)
+    data["options"] = json.loads(data["options"] or "{}")
+    return RunRecord(**data)
+
+
+def _chunk(row: Any) -> ChunkRecord:
+    data = dict(row)
+    data.pop("updated_at", None)
+    return ChunkRecord(**data)
+
+
+def _row(row: Any) -> RowRecord:
+    data = dict(row)
+    data.pop("run_id", None)
+    return RowRecord(**data)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -15,4 +25,71 @@ files = Table(
     Column("object", String(200), nullable=False),
     Column("run_id", String(300), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(300), primary_key=True),
+    Column("parent_run_id", String(300), ForeignKey("runs.run_id"), nullable=True, index=True),
+    Column("kind", String(20), nullable=False),  # load | reprocess
+    Column("flow_run_id", String(64), nullable=True),
+    Column("file", String(2048), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("hub", String(200), nullable=False),
+    Column("object", String(200), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("external_id", String(200), nullable=True),
+    Column("mapping", String(2048), nullable=True),
+    Column("options", Text, nullable=False),  # JSON: chunk size, delimiter, encoding, serial...
+    Column("run_dir", String(2048), nullable=False),
+    Column("status", String(20), nullable=False),  # running | completed | partial | failed
+    Column("read", Integer, nullable=True),
+    Column("succeeded", Integer, nullable=True),
+    Column("rejected", Integer, nullable=True),
+    Column("failed", Integer, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("rows", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    # staged -> submitting -> submitted -> done; or unknown (an upload's answer was lost and
+    # the target could not tell), failed (never accepted).
+    Column("state", String(20), nullable=False),
+    Column("job_id", String(200), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("job_status", String(40), nullable=True),
+    Column("succeeded", Integer, nullable=True),
+    Column("failed", Integer, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Only the rows that did not load: rejected or failed, with what became of them.
+rows = Table(
+    "row_outcomes",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("outcome", String(20), nullable=False),  # rejected | failed | unknown
+    Column("reason", Text, nullable=False),
+    Column("transient", Boolean, nullable=False, default=False),
+    Column("claimed_by", String(300), nullable=True),  # a reprocess run working on it
+    Column("resolved_by", String(300), nullable=True, index=True),  # the run that loaded it
+)
+
+# Which row of a reprocess run's input came from which line of its parent's file.
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("parent_line", Integer, nullable=False),
 )

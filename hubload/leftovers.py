@@ -1,0 +1,101 @@
+"""The rows a run did not load, read back from its reports for the ledger; and the inputs of a
+reprocess run built from them."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from hubload.client import parse_error_text
+from hubload.client.records import TRANSIENT_CODES
+from hubload.errors import ConfigError
+from hubload.ledger import RowRecord
+from hubload.reports import FORMULA_START
+
+# Reasons under which a row's fate at the target is not known: never resent blindly.
+UNKNOWN_PREFIXES = (
+    "NEEDS_DECISION",
+    "SUBMIT_UNKNOWN",
+    "JOB_TIMEOUT",
+    "POLL_FAILED",
+    "ERRORS_UNREAD",
+)
+
+
+def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterator[RowRecord]:
+    """Every rejected, failed or unknown row of a run, by source line."""
+    if rejected_csv is not None and rejected_csv.exists():
+        for line, reason in _lines_and_reasons(rejected_csv, "reason"):
+            yield RowRecord(line=line, outcome="rejected", reason=reason)
+    if failed_csv is not None and failed_csv.exists():
+        for line, error in _lines_and_reasons(failed_csv, "error"):
+            if error.startswith(UNKNOWN_PREFIXES):
+                yield RowRecord(line=line, outcome="unknown", reason=error)
+            else:
+                code, _ = parse_error_text(error)
+                yield RowRecord(
+                    line=line, outcome="failed", reason=error, transient=code in TRANSIENT_CODES
+                )
+
+
+def _lines_and_reasons(path: Path, column: str) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            line = int(row["line"] or 0)
+            if line > 0:  # 0: an error the target gave for no identifiable row
+                yield line, unneutralise(row[column])
+
+
+def unneutralise(cell: str) -> str:
+    """Undo the reports' spreadsheet guard: ``'=x`` back to ``=x``."""
+    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_START):
+        return cell[1:]
+    return cell
+
+
+def report_header(report: Path) -> list[str]:
+    """The source file's header, from a rejected.csv or failed.csv."""
+    with report.open(encoding="utf-8", newline="") as stream:
+        names = next(csv.reader(stream))
+    return names[1:-2]  # line, <source columns>, extra_fields, reason|error
+
+
+def original_cells(chunk_dir: Path, lines: set[int]) -> dict[int, list[str]]:
+    """The exact original cells of the given source lines, from the staged chunks' sidecars."""
+    found: dict[int, list[str]] = {}
+    for sidecar in sorted(chunk_dir.glob("chunk-*.source.csv")):
+        with sidecar.open(encoding="utf-8", newline="") as stream:
+            for row in csv.reader(stream):
+                line = int(row[0])
+                if line in lines:
+                    found[line] = row[1:]
+    return found
+
+
+def fixed_rows(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The rows of an edited rejected.csv: (parent line, cells in the header's order).
+
+    Raises:
+        ConfigError: the file lacks the ``line`` column or a column of the header.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        columns = reader.fieldnames or []
+        missing = [c for c in ["line", *header] if c not in columns]
+        if missing:
+            raise ConfigError(
+                f"{path}: missing column(s) {', '.join(missing)}: keep rejected.csv's header"
+            )
+        for row in reader:
+            cells = [unneutralise(row[c] or "") for c in header]
+            extra = unneutralise(row.get("extra_fields") or "")
+            yield int(row["line"]), cells + ([extra] if extra else [])
+
+
+def write_input(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """A reprocess run's input file: the parent's header and the chosen rows, as CSV."""
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)

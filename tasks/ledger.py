@@ -1,0 +1,58 @@
+"""The ledger as the tasks reach it (one per database URL in a process), and recording a run."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from hubload.ledger import Ledger
+from hubload.leftovers import leftover_rows
+from hubload.reports import Summary
+from hubload.settings import Settings
+
+
+@functools.cache
+def _ledger(url: str) -> Ledger:
+    return Ledger(url)
+
+
+def ledger() -> Ledger:
+    """The ledger of the current settings (``HUBLOAD_LEDGER_URL``, else ``<home>/ledger.db``)."""
+    return _ledger(Settings().resolved_ledger_url())
+
+
+@task(name="record-in-ledger", cache_policy=NO_CACHE)
+def record_outcome(run_id: str, summary: Summary) -> None:
+    """Record the rows the run left over and how it ended; a reprocess run resolves the rows of
+    its parent that it loaded."""
+    book = ledger()
+    reports = summary.reports
+    leftovers = list(
+        leftover_rows(
+            Path(reports["rejected"]) if "rejected" in reports else None,
+            Path(reports["failed"]) if "failed" in reports else None,
+        )
+    )
+    book.record_rows(run_id, leftovers)
+    run = book.run(run_id)
+    if run is not None and run.parent_run_id:
+        left = {r.line for r in leftovers}
+        loaded = [parent for line, parent in book.lineage(run_id).items() if line not in left]
+        resolved = book.resolve_rows(run.parent_run_id, loaded, run_id)
+        get_run_logger().info(
+            "%d row(s) of run %s resolved; %d remain",
+            resolved,
+            run.parent_run_id,
+            book.remaining(run.parent_run_id),
+        )
+    book.finish_run(
+        run_id,
+        "completed" if summary.all_succeeded else "partial",
+        read=summary.read,
+        succeeded=summary.succeeded,
+        rejected=summary.rejected,
+        failed=summary.failed,
+    )
