@@ -13,6 +13,7 @@ from rich.console import Console
 
 from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
 from cli.render import progress_bar, summary_table
+from cli.runs import open_ledger, runs_app_commands
 from hubload.errors import (
     AuthError,
     ConfigError,
@@ -24,6 +25,7 @@ from hubload.errors import (
 )
 from hubload.plan import check_inputs
 from hubload.reports import Summary
+from hubload.settings import Settings
 from hubload.submission import Operation
 from hubload.target import Target
 from sandbox.cli import sandbox_command
@@ -38,7 +40,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("sandbox")(sandbox_command)
 
 out = Console()
 err = Console(stderr=True)
@@ -97,6 +98,10 @@ def load(
     report_dir: Annotated[
         Path | None, typer.Option(help="Where run folders go [default: ~/.hubload/runs].")
     ] = None,
+    match_key: Annotated[
+        str | None,
+        typer.Option(help="Field (e.g. Email) to look rows up by if an upload's answer is lost."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
     verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
 ) -> None:
@@ -111,41 +116,152 @@ def load(
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     check_inputs(file, mapping_file=mapping, delimiter=delimiter, encoding=encoding)
+    run_flow(
+        "load",
+        {
+            "file": str(file),
+            "object_name": object_name,
+            "hub": hub or Settings().hub,
+            "mapping": str(mapping) if mapping else None,
+            "operation": operation.value,
+            "external_id": external_id,
+            "chunk_size": chunk_size,
+            "concurrency": concurrency,
+            "dry_run": dry_run,
+            "serial": serial,
+            "delimiter": delimiter,
+            "encoding": encoding,
+            "report_dir": str(report_dir) if report_dir else None,
+            "match_key": match_key,
+        },
+        as_json=as_json,
+        verbose=verbose,
+    )
+
+
+def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool) -> None:
+    """Run the ``load`` or ``reprocess`` flow here, print its summary, exit with its status."""
     interactive = out.is_terminal and not as_json
     prepare_prefect(console_level=None if verbose or not interactive else "WARNING")
-    from flows.load import load as load_flow  # noqa: PLC0415 - Prefect starts up only for loads
+    chosen: Any
+    if name == "load":
+        from flows.load import load as chosen  # noqa: PLC0415 - Prefect starts only for flows
+    else:
+        from flows.reprocess import reprocess as chosen  # noqa: PLC0415
 
     quiet_expected_tracebacks()
-
-    with target_settings(err) as settings, progress_bar(err, interactive):
-        state: State[Any] = load_flow(  # type: ignore[assignment] # sync flow: a State, not awaitable
-            file=str(file),
-            object_name=object_name,
-            hub=hub or settings.hub,
-            mapping=str(mapping) if mapping else None,
-            operation=operation.value,
-            external_id=external_id,
-            chunk_size=chunk_size,
-            concurrency=concurrency,
-            dry_run=dry_run,
-            serial=serial,
-            delimiter=delimiter,
-            encoding=encoding,
-            report_dir=str(report_dir) if report_dir else None,
-            return_state=True,
-        )
+    with target_settings(err), progress_bar(err, interactive):
+        state: State[Any] = chosen(**params, return_state=True)
     result: Any = state.result(raise_on_failure=False)
     if isinstance(result, PartialLoadError):
         result = result.summary
     if isinstance(result, BaseException):
         raise fail(str(result), exit_code_for(result))
+    if result is None and state.is_completed():
+        err.print(state.message or "nothing to do")
+        raise typer.Exit(EXIT_OK)
     if not isinstance(result, Summary):
-        raise fail(f"the load ended {state.name} without a summary: {state.message}", EXIT_ROWS)
+        raise fail(
+            f"the {name} run ended {state.name} without a summary: {state.message}", EXIT_ROWS
+        )
     if as_json:
         out.print_json(json.dumps(result.to_dict()))
     else:
         out.print(summary_table(result))
+        if name == "reprocess" and state.message:
+            err.print(state.message)
     raise typer.Exit(EXIT_OK if result.all_succeeded else EXIT_ROWS)
+
+
+@app.command()
+def resume(
+    run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    match_key: Annotated[
+        str | None, typer.Option(help="Field to look rows up by when an upload's fate is unknown.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
+    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+) -> None:
+    """Continue a crashed or failed load where it stopped: sent chunks are polled, not resent.
+
+    Also settles a finished run's chunks whose fate was unknown (give --match-key).
+    """
+    book = open_ledger()
+    record = book.run(run)
+    if record is None:
+        raise fail(f"no run {run!r} in the ledger", EXIT_USAGE)
+    undecided = [r for r in book.rows(record.run_id) if r.outcome == "unknown"]
+    if record.status == "completed" or (record.status == "partial" and not undecided):
+        raise fail(
+            f"run {record.run_id} ended {record.status}: nothing to resume (hubload reprocess "
+            "loads its left-over rows)",
+            EXIT_USAGE,
+        )
+    opts = record.options
+    run_flow(
+        "load",
+        {
+            "file": record.file,
+            "object_name": record.object,
+            "hub": record.hub,
+            "mapping": record.mapping,
+            "operation": record.operation,
+            "external_id": record.external_id,
+            "chunk_size": opts.get("chunk_size", 50_000),
+            "concurrency": opts.get("concurrency", 4),
+            "serial": bool(opts.get("serial")),
+            "delimiter": opts.get("delimiter"),
+            "encoding": opts.get("encoding"),
+            "report_dir": opts.get("report_dir"),
+            "target_block": opts.get("target_block"),
+            "match_key": match_key or opts.get("match_key"),
+            "settle_seconds": opts.get("settle_seconds", 10.0),
+            "run_id": record.run_id,
+            "parent_run": record.parent_run_id,
+        },
+        as_json=as_json,
+        verbose=verbose,
+    )
+
+
+class OnlyChoice(StrEnum):
+    """Which left-over rows to load again."""
+
+    all = "all"
+    transient = "transient"
+    failed = "failed"
+    rejected = "rejected"
+
+
+@app.command()
+def reprocess(
+    run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    rejected: Annotated[
+        Path | None, typer.Option(help="The run's rejected.csv with rows corrected.")
+    ] = None,
+    only: Annotated[OnlyChoice, typer.Option(help="Which rows to load again.")] = OnlyChoice.all,
+    serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
+    match_key: Annotated[
+        str | None, typer.Option(help="Field to look rows up by when an upload's fate is unknown.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
+    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+) -> None:
+    """Load again the rows RUN left over: failed at the target, and corrected rejected rows."""
+    if rejected is not None and not rejected.exists():
+        raise fail(f"{rejected}: no such file", EXIT_USAGE)
+    run_flow(
+        "reprocess",
+        {
+            "run": run,
+            "rejected_file": str(rejected.resolve()) if rejected else None,
+            "only": only.value,
+            "serial": serial,
+            "match_key": match_key,
+        },
+        as_json=as_json,
+        verbose=verbose,
+    )
 
 
 @app.command()
@@ -257,6 +373,10 @@ def save_target(
 
 def _client(settings: Any, hub: str | None) -> Any:
     return Target.from_settings(settings, hub).connect(settings)
+
+
+app.command("sandbox")(sandbox_command)
+runs_app_commands(app)
 
 
 def main() -> None:

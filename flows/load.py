@@ -76,6 +76,7 @@ def load(
     report_dir: str | None = None,
     target_block: str | None = None,
     match_key: str | None = None,
+    settle_seconds: Annotated[float, Field(ge=0)] = 10.0,
     run_id: str | None = None,
     parent_run: str | None = None,
 ) -> Any:
@@ -86,7 +87,8 @@ def load(
     rejected or failed. The target comes from the ``target_block`` (a ``hubload-target`` block)
     when named, else from the ``HUBLOAD_*`` environment. ``match_key`` (a field such as Email)
     lets an insert whose upload answer was lost be checked at the target instead of left for a
-    decision. ``run_id`` resumes a recorded run (its submitted chunks are polled, not resent);
+    decision (after ``settle_seconds``, so that a job the target did receive has finished).
+    ``run_id`` resumes a recorded run (its submitted chunks are polled, not resent);
     ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's.
     """
     started = time.monotonic()
@@ -119,6 +121,7 @@ def load(
         "delimiter": delimiter,
         "encoding": encoding,
         "match_key": match_key,
+        "settle_seconds": settle_seconds,
         "target_block": target_block,
         "report_dir": report_dir,
     }
@@ -129,7 +132,7 @@ def load(
         jobs_started = time.monotonic()
         if book is not None and prepared.chunks:
             book.stage_chunks(rid, [(c.number, c.rows, c.sha256) for c in prepared.chunks])
-            check = TargetCheck(match_key=match_key)
+            check = TargetCheck(match_key=match_key, settle_seconds=settle_seconds)
             with target_lock(target, spec.name) as lock:
                 log.info(
                     "holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name

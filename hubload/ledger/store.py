@@ -320,13 +320,12 @@ class Ledger:
     def lineage(self, run_id: str) -> dict[int, int]:
         """A reprocess run's input lines and the parent lines they came from."""
         with self.engine.connect() as conn:
-            return dict(
-                conn.execute(
-                    select(tables.lineage.c.line, tables.lineage.c.parent_line).where(
-                        tables.lineage.c.run_id == run_id
-                    )
+            pairs = conn.execute(
+                select(tables.lineage.c.line, tables.lineage.c.parent_line).where(
+                    tables.lineage.c.run_id == run_id
                 )
             )
+            return {int(line): int(parent) for line, parent in pairs}
 
     def rows(self, run_id: str, *, unresolved: bool = True) -> list[RowRecord]:
         """The run's left-over rows (by default only those no later run loaded)."""

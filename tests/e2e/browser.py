@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 APT_TIMEOUT = 900  # seconds, for each apt-get call: a fresh CI machine downloads ~100 MB
@@ -31,7 +35,7 @@ def _apt(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         return subprocess.run(
-            ["apt-get", *args],
+            ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_TIMEOUT}", *args],
             env=env,
             capture_output=True,
             text=True,
@@ -81,3 +85,16 @@ def ensure_chromium() -> Path:
     if not ok or not CHROMIUM.exists():
         raise ChromiumInstallError("could not install Chromium:\n" + "".join(transcript))
     return CHROMIUM
+
+
+@contextmanager
+def headless_chromium(executable: Path = CHROMIUM) -> Iterator[Browser]:
+    """Playwright driving Debian's Chromium headless, closed with Playwright when the block ends."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -35,3 +35,23 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "samples" / "seed_contacts.csv"
 MAPPINGS = REPO / "mappings"
+
+
+def run_reprocess(run: str, **params: Any) -> tuple[Any, Any]:
+    """Run the real reprocess flow; return its final state and result (a Summary, or None when
+    there was nothing to do, or the exception)."""
+    from flows.reprocess import reprocess  # noqa: PLC0415
+
+    state = reprocess(run=run, return_state=True, **params)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, PartialLoadError):
+        return state, result.summary
+    return state, result
+
+
+def ledger() -> Any:
+    """The ledger the flows of this test write to (HUBLOAD_HOME is the test's)."""
+    from hubload.ledger import Ledger  # noqa: PLC0415
+    from hubload.settings import Settings  # noqa: PLC0415
+
+    return Ledger(Settings().resolved_ledger_url())

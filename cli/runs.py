@@ -1,0 +1,125 @@
+"""``hubload runs`` and ``hubload show``: what the ledger knows of recent loads."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hubload.ledger import Ledger, RunRecord
+from hubload.settings import Settings
+
+out = Console()
+
+
+def open_ledger() -> Ledger:
+    """The ledger of the current settings."""
+    return Ledger(Settings().resolved_ledger_url())
+
+
+def runs_app_commands(app: typer.Typer) -> None:
+    """Register ``runs`` and ``show`` on the main app."""
+    app.command("runs")(runs)
+    app.command("show")(show)
+
+
+def _counts(run: RunRecord) -> str:
+    if run.read is None:
+        return "-"
+    return f"{run.read} = {run.succeeded} + {run.rejected} + {run.failed}"
+
+
+def runs(
+    limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List recent loads: status, counts (read = succeeded + rejected + failed), rows remaining."""
+    with open_ledger() as book:
+        found = book.runs(limit)
+        remaining = {r.run_id: book.remaining(r.run_id) for r in found}
+    if as_json:
+        rows = [
+            {
+                "run_id": r.run_id,
+                "kind": r.kind,
+                "parent_run_id": r.parent_run_id,
+                "status": r.status,
+                "file": r.file,
+                "target": f"{r.hub}/{r.object}",
+                "read": r.read,
+                "succeeded": r.succeeded,
+                "rejected": r.rejected,
+                "failed": r.failed,
+                "remaining": remaining[r.run_id],
+                "started_at": r.started_at.isoformat() if r.started_at else None,
+            }
+            for r in found
+        ]
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title="recent loads", title_justify="left")
+    for column in ("run", "status", "target", "rows", "remaining", "parent"):
+        table.add_column(column, overflow="fold")
+    for r in found:
+        table.add_row(
+            r.run_id,
+            r.status,
+            f"{r.hub}/{r.object}",
+            _counts(r),
+            str(remaining[r.run_id]),
+            r.parent_run_id or "",
+        )
+    out.print(table)
+
+
+def show(
+    run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+) -> None:
+    """Show one run: its file and target, chunks and jobs, children, and rows remaining."""
+    with open_ledger() as book:
+        record = book.run(run)
+        if record is None:
+            Console(stderr=True).print(f"[red]error:[/red] no run {run!r} in the ledger")
+            raise typer.Exit(2)
+        chunks = book.chunks(record.run_id)
+        children = book.children(record.run_id)
+        left = book.rows(record.run_id, unresolved=False)
+    out.print(f"[bold]{record.run_id}[/bold] ({record.kind}) {record.status}")
+    out.print(f"file      {record.file}")
+    on = f" on {record.external_id}" if record.external_id else ""
+    out.print(f"target    {record.hub}/{record.object} ({record.operation}{on})")
+    out.print(f"rows      {_counts(record)}  (read = succeeded + rejected + failed)")
+    if record.parent_run_id:
+        out.print(f"parent    {record.parent_run_id}")
+    if record.flow_run_id:
+        out.print(f"flow run  {record.flow_run_id}")
+    out.print(f"reports   {record.run_dir}")
+    if record.message:
+        out.print(f"message   {record.message}")
+    table = Table(title="chunks", title_justify="left")
+    for column in ("chunk", "rows", "state", "job", "job status", "ok", "failed", "note"):
+        table.add_column(column, overflow="fold")
+    for c in chunks:
+        table.add_row(
+            str(c.number),
+            str(c.rows),
+            c.state,
+            c.job_id or "",
+            c.job_status or "",
+            "" if c.succeeded is None else str(c.succeeded),
+            "" if c.failed is None else str(c.failed),
+            c.note or "",
+        )
+    out.print(table)
+    by_kind: dict[str, list[int]] = {}
+    for row in left:
+        key = f"{row.outcome} (resolved)" if row.resolved_by else row.outcome
+        by_kind.setdefault(key, []).append(row.line)
+    for kind, lines in sorted(by_kind.items()):
+        shown = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
+        out.print(f"{kind:<20} {len(lines):>6}  lines {shown}")
+    for child in children:
+        out.print(f"reprocessed by {child.run_id}: {child.status}, {_counts(child)}")

@@ -1,0 +1,152 @@
+"""The ``reprocess`` flow: load again the rows a run left over, as a run linked to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import State, flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed
+
+from flows.load import load
+from hubload.errors import ConfigError, PartialLoadError
+from hubload.ledger import Ledger, RunRecord, file_sha256
+from hubload.leftovers import fixed_rows, original_cells, report_header, write_input
+from hubload.reports import Summary
+from hubload.settings import Settings
+from tasks.ledger import ledger
+
+Only = Literal["all", "transient", "failed", "rejected"]
+
+
+def reprocess_name() -> str:
+    """``reprocess <run>``, the run's name in the UI."""
+    return f"reprocess {flow_run.parameters.get('run')}"
+
+
+@flow(name="reprocess", flow_run_name=reprocess_name, log_prints=False)
+def reprocess(
+    run: str,
+    rejected_file: str | None = None,
+    only: Only = "all",
+    serial: bool = False,
+    target_block: str | None = None,
+    match_key: str | None = None,
+) -> Any:
+    """Resubmit the rows of ``run`` that failed at the target (all, or only the transient
+    errors such as UNABLE_TO_LOCK_ROW), and the corrected rejected rows of ``rejected_file`` (the
+    run's rejected.csv, edited), validated again. The new run is linked to its parent; each row
+    it loads resolves the parent's; a row already resolved, or being reprocessed by another run,
+    is never sent again. Rows whose fate is unknown are left alone: resume the run instead.
+    """
+    log = get_run_logger()
+    book = ledger()
+    parent = book.run(run)
+    if parent is None:
+        raise ConfigError(f"no run {run!r} in the ledger ({book.url})")
+    if parent.status == "running":
+        raise ConfigError(f"run {parent.run_id} has not finished: resume it (hubload resume)")
+    child = f"{parent.run_id}-r{str(flow_run.id or 'local')[:8]}"
+    lines, cells = _select(book, parent, only, Path(rejected_file) if rejected_file else None)
+    claimed = book.claim_rows(parent.run_id, sorted(lines), child) if lines else []
+    if not claimed:
+        remaining = book.remaining(parent.run_id)
+        message = f"nothing to reprocess in {parent.run_id}: {remaining} row(s) remain"
+        log.info(message)
+        return Completed(message=message)
+    child_dir = Settings().home / "runs" / child
+    child_dir.mkdir(parents=True, exist_ok=True)
+    header = _header(parent)
+    source = child_dir / "input.csv"
+    write_input(source, header, [cells[line] for line in claimed])
+    _register(book, parent, child, source, child_dir)
+    book.record_lineage(child, claimed)
+    log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
+    options = parent.options
+    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
+        file=str(source),
+        object_name=parent.object,
+        hub=parent.hub,
+        mapping=parent.mapping,
+        operation=parent.operation,
+        external_id=parent.external_id,
+        chunk_size=options.get("chunk_size", 50_000),
+        serial=serial or bool(options.get("serial")),
+        target_block=target_block or options.get("target_block"),
+        match_key=match_key or options.get("match_key"),
+        run_id=child,
+        parent_run=parent.run_id,
+        return_state=True,
+    )
+    result = state.result(raise_on_failure=False)
+    summary = result.summary if isinstance(result, PartialLoadError) else result
+    if not isinstance(summary, Summary):
+        raise summary if isinstance(summary, BaseException) else RuntimeError(str(summary))
+    remaining = book.remaining(parent.run_id)
+    message = (
+        f"{summary.succeeded} of {len(claimed)} row(s) of {parent.run_id} loaded by {child}; "
+        f"{remaining} remain"
+    )
+    create_markdown_artifact(
+        key="reprocess-summary",
+        markdown=f"# Reprocess of `{parent.run_id}`\n\n{message}.\n\nParent flow run: "
+        f"`{parent.flow_run_id}`; reports of this run: `{child_dir}`.",
+    )
+    if summary.all_succeeded:
+        return Completed(message=message, data=summary)
+    return Failed(name="Partially loaded", message=message, data=PartialLoadError(message, summary))
+
+
+def _select(
+    book: Ledger, parent: RunRecord, only: Only, fixed: Path | None
+) -> tuple[set[int], dict[int, list[str]]]:
+    """The parent lines to load again, and each one's cells (original, or as corrected)."""
+    left = book.rows(parent.run_id)
+    lines: set[int] = set()
+    cells: dict[int, list[str]] = {}
+    if only in {"all", "failed", "transient"}:
+        failed = {
+            r.line for r in left if r.outcome == "failed" and (only != "transient" or r.transient)
+        }
+        cells.update(original_cells(Path(parent.run_dir) / "chunks", failed))
+        lines |= failed & set(cells)
+    if only == "rejected" and fixed is None:
+        raise ConfigError("--only rejected needs the corrected rows: --rejected FIXED.csv")
+    if fixed is not None and only in {"all", "rejected"}:
+        rejected = {r.line for r in left if r.outcome == "rejected"}
+        for line, row in fixed_rows(fixed, _header(parent)):
+            if line in rejected:
+                cells[line] = row
+                lines.add(line)
+    return lines, cells
+
+
+def _header(parent: RunRecord) -> list[str]:
+    for name in ("rejected.csv", "failed.csv"):
+        report = Path(parent.run_dir) / name
+        if report.exists():
+            return report_header(report)
+    raise ConfigError(f"run {parent.run_id} has no reports in {parent.run_dir}")
+
+
+def _register(book: Ledger, parent: RunRecord, child: str, source: Path, child_dir: Path) -> None:
+    """Record the child run before it starts, so its claims count as live and its lineage
+    has a run to belong to."""
+    book.start_run(
+        RunRecord(
+            run_id=child,
+            kind="reprocess",
+            file=str(source),
+            file_sha256=file_sha256(source),
+            hub=parent.hub,
+            object=parent.object,
+            operation=parent.operation,
+            external_id=parent.external_id,
+            mapping=parent.mapping,
+            options=parent.options,
+            run_dir=str(child_dir),
+            parent_run_id=parent.run_id,
+        )
+    )

@@ -1,0 +1,144 @@
+"""Reprocessing and exactly-once submission against the sandbox with faults; every case counts
+the sandbox's records to prove nothing was loaded twice and nothing was lost."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hubload.reports import Summary
+from sandbox.server import RunningSandbox
+from tests.conftest import SandboxFactory
+from tests.e2e.helpers import MAPPINGS, SEED, ledger, read_report, run_load, run_reprocess
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
+UseTarget = Callable[[RunningSandbox], Path]
+MARKETING = {"hub": "marketing", "mapping": str(MAPPINGS / "marketing_contact.yaml")}
+
+
+def uploads(sandbox: RunningSandbox) -> int:
+    """Upload jobs the sandbox received (query jobs, used to check the target, not counted)."""
+    jobs = (sandbox.store.job(i) for i in sandbox.store.job_ids())
+    return sum(1 for job in jobs if job is not None and job.kind == "upload")
+
+
+def test_job_error_is_reprocessed_to_completion_and_twice_loads_nothing(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    db = tmp_path / "crm.db"
+    broken = start_sb(db_path=db, job_error_rate=1.0)
+    use_target(broken)
+    _, parent = run_load(SEED, "contact", **MARKETING)
+    assert (parent.succeeded, parent.rejected, parent.failed) == (0, 1, 9)
+    assert broken.store.count_records("marketing", "contact") == 0
+    broken.stop()
+
+    healthy = start_sb(db_path=db)  # the same CRM, its fault gone
+    use_target(healthy)
+    state, child = run_reprocess(parent.run_id, only="failed")
+    assert isinstance(child, Summary), child
+    assert state.is_completed() and (child.read, child.succeeded) == (9, 9)
+    book = ledger()
+    assert book.remaining(parent.run_id) == 1  # the rejected row is still the user's to fix
+    assert book.run(child.run_id).parent_run_id == parent.run_id
+    assert healthy.store.count_records("marketing", "contact") == 9
+
+    state, nothing = run_reprocess(parent.run_id)
+    assert state.is_completed() and nothing is None and "nothing to reprocess" in state.message
+    assert healthy.store.count_records("marketing", "contact") == 9
+
+
+def test_fixed_rejected_rows_load_and_resolve_the_parent(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    sandbox = start_sb()
+    use_target(sandbox)
+    _, parent = run_load(SEED, "contact", **MARKETING)
+    rows = read_report(parent, "rejected")
+    assert rows[0]["C_BusPhone"] == "444) 444-1234"
+    rows[0]["C_BusPhone"] = "(444) 444-1234"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    state, child = run_reprocess(parent.run_id, rejected_file=str(fixed), only="rejected")
+    assert state.is_completed() and child.succeeded == 1
+    book = ledger()
+    assert book.remaining(parent.run_id) == 0
+    assert [r.resolved_by for r in book.rows(parent.run_id, unresolved=False)] == [child.run_id]
+    stored = {r["C_EmailAddress"]: r for r in sandbox.store.records("marketing", "contact")}
+    assert stored["ann@acmedata.com"]["C_BusPhone"] == "(444) 444-1234"
+    assert len(stored) == 10
+    state, nothing = run_reprocess(parent.run_id, rejected_file=str(fixed))
+    assert nothing is None and sandbox.store.count_records("marketing", "contact") == 10
+
+
+def test_transient_lock_errors_reprocessed_in_serial_mode(
+    start_sb: SandboxFactory, use_target: UseTarget
+) -> None:
+    sandbox = start_sb(lock_error_rate=1.0)
+    use_target(sandbox)
+    _, parent = run_load(SEED, "contact", **MARKETING)
+    assert parent.failed == 9
+    assert all(r.transient for r in ledger().rows(parent.run_id) if r.outcome == "failed")
+    _, child = run_reprocess(parent.run_id, only="transient", serial=True)
+    assert child.succeeded == 9 and ledger().remaining(parent.run_id) == 1
+    assert sandbox.store.count_records("marketing", "contact") == 9
+
+
+def test_lost_answers_with_a_match_key_are_checked_at_the_target(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    sandbox = start_sb(lost_response_rate=1.0)
+    use_target(sandbox)
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(25)))
+    state, summary = run_load(path, "Contact", chunk_size=10, match_key="Email", settle_seconds=1)
+    assert isinstance(summary, Summary), summary
+    assert state.is_completed() and summary.succeeded == 25
+    assert {j.status for j in summary.jobs} == {"FOUND_AT_TARGET"}
+    assert uploads(sandbox) == 3  # each chunk sent once
+    assert sandbox.store.count_records("helpdesk", "Contact") == 25
+
+
+def test_lost_answers_without_a_match_key_wait_for_a_decision(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    sandbox = start_sb(lost_response_rate=1.0)
+    use_target(sandbox)
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(12)))
+    _, summary = run_load(path, "Contact", chunk_size=10)
+    assert summary.failed == 12
+    failed = read_report(summary, "failed")
+    assert all(f["error"].startswith("NEEDS_DECISION") for f in failed)
+    # Reprocessing never resends rows whose fate is unknown: they did load.
+    _, nothing = run_reprocess(summary.run_id)
+    assert nothing is None
+    assert sandbox.store.count_records("helpdesk", "Contact") == 12
+    assert uploads(sandbox) == 2
+    # Resuming with a match key settles them: found at the target, nothing sent again.
+    _, resumed = run_load(
+        path, "Contact", chunk_size=10, run_id=summary.run_id, match_key="Email", settle_seconds=0
+    )
+    assert resumed.succeeded == 12 and resumed.failed == 0
+    assert uploads(sandbox) == 2
+    assert ledger().rows(summary.run_id) == []
+
+
+def test_lost_answers_of_an_upsert_are_resent_without_duplicates(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    sandbox = start_sb(seed=3, lost_response_rate=0.5)
+    use_target(sandbox)
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(40)))
+    _, summary = run_load(path, "Contact", chunk_size=5, operation="upsert", external_id="Email")
+    assert summary.succeeded == 40
+    assert uploads(sandbox) > 8  # some chunks were sent again
+    emails = [r["Email"] for r in sandbox.store.records("helpdesk", "Contact")]
+    assert len(emails) == 40 and len(set(emails)) == 40
