@@ -1,0 +1,92 @@
+"""A load killed mid-way (a real process kill) resumes without duplicates; the ledger commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SandboxFactory
+from tests.e2e.deploy_support import BIN, REPO, wait_for
+
+pytestmark = [pytest.mark.slow]
+
+
+def hubload(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "hubload"), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_killed_load_resumes_without_duplicates(
+    prefect_api: str, start_sb: SandboxFactory, tmp_path: Path
+) -> None:
+    sandbox = start_sb(processing_delay_ms=1500)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBLOAD_")}
+    env.update(
+        HUBLOAD_HOME=str(tmp_path / "home"),
+        HUBLOAD_BASE_URL=sandbox.base_url,
+        HUBLOAD_AUTHORIZATION=sandbox.authorization,
+        PREFECT_API_URL=prefect_api,
+    )
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(30)))
+    log = (tmp_path / "load.log").open("w")
+    load = subprocess.Popen(
+        [
+            str(BIN / "hubload"),
+            "load",
+            str(path),
+            "--object",
+            "Contact",
+            "--chunk-size",
+            "10",
+            "--concurrency",
+            "1",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(
+            lambda: sandbox.store.count_jobs() >= 1, 120, "the first upload", tmp_path / "load.log"
+        )
+        time.sleep(0.3)
+    finally:
+        os.killpg(load.pid, signal.SIGKILL)  # the whole load dies: CLI, flow, tasks
+        load.wait()
+        log.close()
+    assert sandbox.store.count_jobs() < 3
+
+    listed = hubload(["runs", "--json"], env)
+    assert listed.returncode == 0, listed.stderr
+    (run,) = json.loads(listed.stdout)
+    assert run["status"] == "running" and run["read"] is None
+
+    resumed = hubload(["resume", run["run_id"][:24], "--json"], env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert (summary["read"], summary["succeeded"], summary["run_id"]) == (30, 30, run["run_id"])
+    assert sandbox.store.count_jobs() == 3  # no chunk was uploaded twice
+    emails = [r["Email"] for r in sandbox.store.records("helpdesk", "Contact")]
+    assert len(emails) == 30 and len(set(emails)) == 30
+
+    shown = hubload(["show", run["run_id"]], env)
+    assert shown.returncode == 0 and "completed" in shown.stdout
+    assert shown.stdout.count(" done ") == 3 or shown.stdout.count("done") >= 3
+    again = hubload(["resume", run["run_id"]], env)
+    assert again.returncode == 2 and "nothing to resume" in again.stderr
