@@ -12,14 +12,15 @@ from prefect.schedules import Cron
 
 from flows.load import load
 from flows.nightly import nightly
+from flows.reprocess import reprocess
 from hubload.nightly import NightlyConfig
 
 NIGHTLY_LIMIT = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
 def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployment]:
-    """The deployments: ``load`` on demand, ``nightly`` on its cron schedule (default 02:00 in
-    the config's time zone), never two nightly runs at once."""
+    """The deployments: ``load`` and ``reprocess`` on demand, ``nightly`` on its cron schedule
+    (02:00 by default, in the config's time zone), never two nightly runs at once."""
     block: dict[str, Any] = {"target_block": target_block} if target_block else {}
     schedule = NightlyConfig.load(nightly_config).schedule
     # to_deployment is sync-compatible: called from sync code it returns the deployment.
@@ -30,6 +31,15 @@ def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployme
                 name="load",
                 description="Load one CSV file into a CRM object: fill in the form and run.",
                 tags=["hubload"],
+                parameters=block,
+            ),
+        ),
+        cast(
+            RunnerDeployment,
+            reprocess.to_deployment(
+                name="reprocess",
+                description="Load again the rows a run left over (failed, or corrected rejects).",
+                tags=["hubload", "reprocess"],
                 parameters=block,
             ),
         ),

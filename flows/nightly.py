@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, Failed
 
 from flows.load import load
+from flows.reprocess import reprocess
 from hubload.errors import InputFileError, PartialLoadError
 from hubload.ledger.store import Ledger, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
@@ -37,8 +39,10 @@ def nightly(
 ) -> Any:
     """Load each inbox file that matches a source, once per content.
 
-    A loaded file (even partially) moves to ``archive/`` and its content hash is recorded, so the
-    same content is not loaded again unless ``force``; a file that cannot be read moves to
+    With ``reprocess_transient`` in the config, the transient failures (record locks) of the
+    last day and a half's loads are reprocessed first. A loaded file (even partially) moves to
+    ``archive/`` and its content hash is recorded, so the same content is not loaded again unless
+    ``force``; a file that cannot be read moves to
     ``failed/``; a configuration error leaves the file in the inbox for the next night. One bad
     file does not stop the others. The run fails when any file failed, and says how many.
     """
@@ -48,6 +52,8 @@ def nightly(
     ledger = Ledger(settings.resolved_ledger_url())
     results: list[FileResult] = []
     try:
+        if cfg.reprocess_transient:
+            results += _reprocess_transient(ledger, target_block)
         for item in scan(cfg):
             results.append(_one_file(item, cfg, ledger, force=force, target_block=target_block))
             log.info("%s: %s %s", item.path.name, results[-1].outcome, results[-1].detail)
@@ -102,6 +108,29 @@ def _one_file(
     counts = {k: getattr(result, k) for k in ("read", "succeeded", "rejected", "failed")}
     outcome = "loaded" if result.all_succeeded else "partial"
     return FileResult(item.path.name, outcome, f"run {result.run_id}", counts)
+
+
+def _reprocess_transient(ledger: Ledger, target_block: str | None) -> list[FileResult]:
+    """Reprocess the transient failures (record locks) of the last day and a half's loads."""
+    since = datetime.now(UTC) - timedelta(hours=36)
+    done: list[FileResult] = []
+    for run in ledger.runs(limit=500):
+        started = run.started_at
+        if started is not None and started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        if run.status != "partial" or started is None or started < since:
+            continue
+        if not any(r.transient for r in ledger.rows(run.run_id)):
+            continue
+        state: State[Any] = reprocess(  # type: ignore[assignment] # a sync flow returns its State
+            run=run.run_id, only="transient", target_block=target_block, return_state=True
+        )
+        if state.is_completed():
+            outcome = "reprocessed"
+        else:
+            outcome = "partial" if state.name == "Partially loaded" else "failed"
+        done.append(FileResult(Path(run.file).name, outcome, state.message or ""))
+    return done
 
 
 def _publish(results: list[FileResult]) -> None:
