@@ -20,7 +20,6 @@ from hubload.errors import (
     HubloadError,
     InputFileError,
     NotFoundError,
-    PartialLoadError,
     ReconciliationError,
 )
 from hubload.plan import check_inputs
@@ -56,6 +55,14 @@ class OperationChoice(StrEnum):
 
 HubOption = Annotated[
     str | None, typer.Option("--hub", help="Hub of the object [default: HUBLOAD_HUB or helpdesk]")
+]
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print summary.json instead.")]
+VerboseOption = Annotated[bool, typer.Option(help="Show every step's log lines.")]
+MatchKeyOption = Annotated[
+    str | None,
+    typer.Option(help="Field (e.g. Email) to look rows up by when an upload's fate is unknown."),
 ]
 
 
@@ -98,12 +105,9 @@ def load(
     report_dir: Annotated[
         Path | None, typer.Option(help="Where run folders go [default: ~/.hubload/runs].")
     ] = None,
-    match_key: Annotated[
-        str | None,
-        typer.Option(help="Field (e.g. Email) to look rows up by if an upload's answer is lost."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
-    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+    match_key: MatchKeyOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Load FILE into the target object; every row ends succeeded, rejected or failed.
 
@@ -152,9 +156,9 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
     quiet_expected_tracebacks()
     with target_settings(err), progress_bar(err, interactive):
         state: State[Any] = chosen(**params, return_state=True)
-    result: Any = state.result(raise_on_failure=False)
-    if isinstance(result, PartialLoadError):
-        result = result.summary
+    from flows.load import outcome_of  # noqa: PLC0415
+
+    result = outcome_of(state)
     if isinstance(result, BaseException):
         raise fail(str(result), exit_code_for(result))
     if result is None and state.is_completed():
@@ -176,11 +180,9 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
 @app.command()
 def resume(
     run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
-    match_key: Annotated[
-        str | None, typer.Option(help="Field to look rows up by when an upload's fate is unknown.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
-    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+    match_key: MatchKeyOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Continue a crashed or failed load where it stopped: sent chunks are polled, not resent.
 
@@ -241,11 +243,9 @@ def reprocess(
     ] = None,
     only: Annotated[OnlyChoice, typer.Option(help="Which rows to load again.")] = OnlyChoice.all,
     serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
-    match_key: Annotated[
-        str | None, typer.Option(help="Field to look rows up by when an upload's fate is unknown.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead.")] = False,
-    verbose: Annotated[bool, typer.Option(help="Show every step's log lines.")] = False,
+    match_key: MatchKeyOption = None,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Load again the rows RUN left over: failed at the target, and corrected rejected rows."""
     if rejected is not None and not rejected.exists():

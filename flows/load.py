@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
-from prefect import flow, get_run_logger
+from prefect import State, flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
@@ -169,6 +169,13 @@ def load(
     # A failed state's data must be an exception: it carries the summary.
     partial = PartialLoadError(_counts(summary), summary)
     return Failed(name="Partially loaded", message=_counts(summary), data=partial)
+
+
+def outcome_of(state: State[Any]) -> Any:
+    """What a finished ``load`` (or ``reprocess``) run produced: its ``Summary`` (complete or
+    partial alike), the exception that stopped it, or ``None`` when it had nothing to do."""
+    result = state.result(raise_on_failure=False)
+    return result.summary if isinstance(result, PartialLoadError) else result
 
 
 def start_run(

@@ -12,9 +12,9 @@ from prefect import State, flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, Failed
 
-from flows.load import load
+from flows.load import load, outcome_of
 from flows.reprocess import reprocess
-from hubload.errors import InputFileError, PartialLoadError
+from hubload.errors import InputFileError
 from hubload.ledger.store import Ledger, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
 from hubload.reports import Summary
@@ -93,9 +93,7 @@ def _one_file(
         target_block=target_block,
         return_state=True,
     )
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, PartialLoadError):
-        result = result.summary
+    result = outcome_of(state)
     if isinstance(result, InputFileError):
         moved = move_to(item.path, cfg.failed or cfg.inbox / "failed")
         return FileResult(item.path.name, "unreadable", f"{result} (moved to {moved.parent.name}/)")

@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import load
+from flows.load import load, outcome_of
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.ledger import Ledger, RunRecord, file_sha256
 from hubload.leftovers import fixed_rows, original_cells, report_header, write_input
@@ -80,8 +80,7 @@ def reprocess(
         parent_run=parent.run_id,
         return_state=True,
     )
-    result = state.result(raise_on_failure=False)
-    summary = result.summary if isinstance(result, PartialLoadError) else result
+    summary = outcome_of(state)
     if not isinstance(summary, Summary):
         raise summary if isinstance(summary, BaseException) else RuntimeError(str(summary))
     remaining = book.remaining(parent.run_id)

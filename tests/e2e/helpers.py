@@ -7,19 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hubload.errors import PartialLoadError
+from flows.load import load, outcome_of
+from flows.reprocess import reprocess
+from hubload.ledger import Ledger
 from hubload.reports import Summary
+from hubload.settings import Settings
 
 
 def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, Any]:
     """Run the real flow; return its final state and result (a Summary or the exception)."""
-    from flows.load import load  # noqa: PLC0415
-
     state = load(file=str(file), object_name=object_name, return_state=True, **params)
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, PartialLoadError):
+    result = outcome_of(state)
+    if isinstance(result, Summary) and not result.all_succeeded:
         assert state.name == "Partially loaded"
-        return state, result.summary
     return state, result
 
 
@@ -40,18 +40,10 @@ MAPPINGS = REPO / "mappings"
 def run_reprocess(run: str, **params: Any) -> tuple[Any, Any]:
     """Run the real reprocess flow; return its final state and result (a Summary, or None when
     there was nothing to do, or the exception)."""
-    from flows.reprocess import reprocess  # noqa: PLC0415
-
     state = reprocess(run=run, return_state=True, **params)
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, PartialLoadError):
-        return state, result.summary
-    return state, result
+    return state, outcome_of(state)
 
 
-def ledger() -> Any:
+def ledger() -> Ledger:
     """The ledger the flows of this test write to (HUBLOAD_HOME is the test's)."""
-    from hubload.ledger import Ledger  # noqa: PLC0415
-    from hubload.settings import Settings  # noqa: PLC0415
-
     return Ledger(Settings().resolved_ledger_url())
