@@ -224,6 +224,11 @@ class CsvSource:
             if not rows:
                 return
             end = self._reader.line_num
+            if end - consumed == len(rows) and all(len(row) == width for row in rows):
+                # The usual chunk: one line per row, every row well formed.
+                yield RawChunk(number=number, lines=list(range(consumed + 1, end + 1)), rows=rows)
+                consumed = end
+                continue
             chunk = RawChunk(number=number)
             starts = _start_lines(rows, consumed, end)
             for row, (start, last) in zip(rows, starts, strict=True):

@@ -7,15 +7,14 @@ can be reported against the user's file. The whole file is read before anything 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.csv as pa_csv
@@ -126,10 +125,17 @@ class _Stager:
             return None
 
         started = time.perf_counter()
-        columns = list(zip(*raw.rows, strict=True))
+        # Column-wise Arrow arrays, built once: the mapping reads some, the sidecar keeps all.
+        source = pyarrow.table(
+            [
+                pyarrow.array(column, pyarrow.large_string())
+                for column in zip(*raw.rows, strict=True)
+            ],
+            names=[f"c{i}" for i in range(len(self._index))],
+        )
         frame = pd.DataFrame(
             {
-                name: pd.Series(columns[self._index[name]], dtype=TEXT)
+                name: pd.Series(source.column(self._index[name]), dtype=TEXT)
                 for name in self.mapping.columns_used
             },
             index=pd.RangeIndex(len(raw.rows)),
@@ -155,15 +161,19 @@ class _Stager:
         keep = mapped[split.valid]
         staged = None
         if len(keep):
-            positions = split.valid.nonzero()[0].tolist()
-            staged = _write_chunk(raw, keep, positions, self.chunk_dir)
+            positions = split.valid.nonzero()[0]
+            staged = _write_chunk(raw, keep, source, positions, self.chunk_dir)
             result.chunks.append(staged)
         self.timings["stage"] += time.perf_counter() - started
         return staged
 
 
 def _write_chunk(
-    raw: RawChunk, keep: pd.DataFrame, positions: list[int], chunk_dir: Path
+    raw: RawChunk,
+    keep: pd.DataFrame,
+    source: pyarrow.Table,
+    positions: np.ndarray,
+    chunk_dir: Path,
 ) -> StagedChunk:
     path = chunk_dir / f"chunk-{raw.number:05d}.csv"
     sidecar = chunk_dir / f"chunk-{raw.number:05d}.source.csv"
@@ -174,10 +184,12 @@ def _write_chunk(
     pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="all_valid"))
     data = sink.getvalue().to_pybytes()
     path.write_bytes(data)
-    buffer = io.StringIO()
-    lines, rows = raw.lines, raw.rows
-    csv.writer(buffer, lineterminator="\n").writerows([lines[p], *rows[p]] for p in positions)
-    sidecar.write_text(buffer.getvalue(), encoding="utf-8")
+    # The sidecar: each staged row's source line, then its original cells (no header).
+    lines = pyarrow.array(np.asarray(raw.lines, dtype=np.int64)[positions])
+    kept = source.take(pyarrow.array(positions)).add_column(0, "line", lines)
+    pa_csv.write_csv(
+        kept, str(sidecar), pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    )
     return StagedChunk(
         number=raw.number,
         path=path,

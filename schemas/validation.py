@@ -24,6 +24,7 @@ EMAIL = (
 )
 # Digit groups split by space, dot or dash; a group may sit in balanced parentheses; an extension.
 PHONE = r"\+?(?:\(\d+\)|\d+)(?:[ .-]?(?:\(\d+\)|\d+))*(?:\s*(?:x|ext\.?)\s*\d+)?"
+PHONE_DIGITS = r"(?:\D*\d){7,20}\D*"
 URL = (
     r"(?:https?://)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+(?::\d{1,5})?(?:[/?#]\S*)?"
@@ -81,22 +82,34 @@ class SplitResult:
         return sorted(self.reasons)
 
 
+def fullmatch(values: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value matches ``pattern`` whole. Arrow's RE2 engine runs it (10x faster
+    than pandas' fallback for some patterns); a pattern RE2 refuses (a look-ahead in a
+    mapping's own check) runs in Python's ``re``. Missing values give False."""
+    try:
+        matched = pc.match_substring_regex(pyarrow.array(values.array), f"^(?:{pattern})$")
+    except pyarrow.ArrowInvalid:
+        return values.str.fullmatch(pattern).fillna(False).astype(bool)
+    return pd.Series(matched.fill_null(False), index=values.index, dtype=bool)
+
+
 def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s.str.fullmatch(pattern)
+    return lambda s: fullmatch(s, pattern)
 
 
 def _real_date(s: pd.Series) -> pd.Series:
-    # Arrow parses ~20x faster than to_datetime but rolls 2020-02-30 over to March: a date is
-    # real when it prints back as written.
-    values = pyarrow.array(s.array)
+    # Arrow parses ~20x faster than to_datetime but rolls 2020-02-30 over to March: a real date
+    # keeps its day of the month.
+    shaped = fullmatch(s, DATE)
+    values = pyarrow.array(s.where(shaped, "2000-01-01").array)
     parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
-    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), values).fill_null(False)
-    return s.str.fullmatch(DATE) & pd.Series(same, index=s.index, dtype=bool)
+    day = pc.cast(pc.utf8_slice_codeunits(values, 8, 10), pyarrow.int64())
+    same = pc.equal(pc.day(parsed), day).fill_null(False)
+    return shaped & pd.Series(same, index=s.index, dtype=bool)
 
 
 def _phone(s: pd.Series) -> pd.Series:
-    digits = s.str.replace(r"\D+", "", regex=True).str.len()
-    return s.str.fullmatch(PHONE) & digits.between(7, 20)
+    return fullmatch(s, PHONE) & fullmatch(s, PHONE_DIGITS)
 
 
 class _Unique:
