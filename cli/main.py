@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
 from cli.render import progress_bar, summary_table
-from cli.runs import open_ledger, runs_app_commands
+from cli.runs import open_ledger, runs_app_commands, still_running
 from hubload.errors import (
     AuthError,
     ConfigError,
@@ -181,6 +182,9 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
 def resume(
     run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
     match_key: MatchKeyOption = None,
+    force: Annotated[
+        bool, typer.Option(help="Resume even if the run's process or flow run seems alive.")
+    ] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -193,6 +197,11 @@ def resume(
     if record is None:
         raise fail(f"no run {run!r} in the ledger", EXIT_USAGE)
     undecided = [r for r in book.rows(record.run_id) if r.outcome == "unknown"]
+    alive = None if force else still_running(record)
+    if alive:
+        raise fail(
+            f"run {record.run_id} {alive}: resume it once it has stopped (or --force)", EXIT_USAGE
+        )
     if record.status == "completed" or (record.status == "partial" and not undecided):
         raise fail(
             f"run {record.run_id} ended {record.status}: nothing to resume (hubload reprocess "
@@ -396,4 +405,9 @@ def main() -> None:
     except HubloadError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exit_code_for(exc))
+    except ValidationError as exc:  # a HUBLOAD_* setting of the wrong shape
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        err.print(f"[red]error:[/red] setting {where}: {first['msg']}", highlight=False)
+        sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)

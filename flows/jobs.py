@@ -11,7 +11,7 @@ from prefect.futures import PrefectFuture, as_completed
 
 from hubload import progress
 from hubload.client import JobRef, JobStatus
-from hubload.errors import JobTimeoutError, SubmissionUnknownError
+from hubload.errors import ApiError, JobTimeoutError
 from hubload.exactly_once import TargetCheck
 from hubload.outcomes import ChunkOutcome, chunk_failed
 from hubload.staging import StagedChunk
@@ -81,12 +81,16 @@ def run_jobs(
 def _failed_step(
     chunk: StagedChunk, stage: Stage, job_id: str | None, error: BaseException
 ) -> ChunkOutcome:
-    if isinstance(error, SubmissionUnknownError):
-        code = "SUBMIT_UNKNOWN"
+    """The outcome of a chunk whose step raised. Only a refusal by the target means nothing was
+    created (``SUBMIT_FAILED``: its rows may be sent again); anything else leaves the rows'
+    fate unknown, for resume to settle."""
+    refused = isinstance(error, ApiError) and not error.outcome_unknown
+    if stage == "submit":
+        code = "SUBMIT_FAILED" if refused else "SUBMIT_UNKNOWN"
     elif isinstance(error, JobTimeoutError):
         code = "JOB_TIMEOUT"
     else:
-        code = {"submit": "SUBMIT_FAILED", "wait": "POLL_FAILED", "outcome": "ERRORS_UNREAD"}[stage]
+        code = {"wait": "POLL_FAILED", "outcome": "ERRORS_UNREAD"}[stage]
     status = {"submit": "NOT_SUBMITTED", "wait": "UNKNOWN", "outcome": "UNKNOWN"}[stage]
     if isinstance(error, JobTimeoutError):
         status = error.last_status

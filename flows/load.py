@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -124,6 +126,9 @@ def load(
         "settle_seconds": settle_seconds,
         "target_block": target_block,
         "report_dir": report_dir,
+        # Who runs it: `hubload resume` will not take over a run whose process still lives.
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
     }
     book = None if dry_run else start_run(rid, load_plan, hub, run_dir, options, parent_run)
     try:

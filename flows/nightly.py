@@ -10,6 +10,7 @@ from typing import Any
 
 from prefect import State, flow, get_run_logger
 from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from flows.load import load, outcome_of
@@ -82,6 +83,11 @@ def _one_file(
             item.path.name, "skipped", f"same content loaded by run {earlier['run_id']}"
         )
     src = item.source
+    # One run id per content and target: a load that failed after sending chunks is resumed
+    # the next night (its chunks polled, not sent again); a forced reload is a new run.
+    run_id = f"{item.path.stem}-{src.object}-{sha[:12]}"
+    if force:
+        run_id += f"-{str(flow_run.id or 'local')[:8]}"
     state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
         file=str(item.path),
         object_name=src.object,
@@ -91,6 +97,7 @@ def _one_file(
         external_id=src.external_id,
         chunk_size=src.chunk_size,
         target_block=target_block,
+        run_id=run_id,
         return_state=True,
     )
     result = outcome_of(state)

@@ -11,8 +11,9 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from flows.load import load, outcome_of
+from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
-from hubload.ledger import Ledger, RunRecord, file_sha256
+from hubload.ledger import Ledger, RunRecord
 from hubload.leftovers import fixed_rows, original_cells, report_header, write_input
 from hubload.reports import Summary
 from hubload.settings import Settings
@@ -45,24 +46,30 @@ def reprocess(
     book = ledger()
     parent = book.run(run)
     if parent is None:
-        raise ConfigError(f"no run {run!r} in the ledger ({book.url})")
+        raise ConfigError(f"no run {run!r} in the ledger ({book.display_url})")
     if parent.status == "running":
         raise ConfigError(f"run {parent.run_id} has not finished: resume it (hubload resume)")
     child = f"{parent.run_id}-r{str(flow_run.id or 'local')[:8]}"
     lines, cells = _select(book, parent, only, Path(rejected_file) if rejected_file else None)
-    claimed = book.claim_rows(parent.run_id, sorted(lines), child) if lines else []
-    if not claimed:
-        remaining = book.remaining(parent.run_id)
-        message = f"nothing to reprocess in {parent.run_id}: {remaining} row(s) remain"
-        log.info(message)
-        return Completed(message=message)
     child_dir = Settings().home / "runs" / child
     child_dir.mkdir(parents=True, exist_ok=True)
-    header = _header(parent)
     source = child_dir / "input.csv"
-    write_input(source, header, [cells[line] for line in claimed])
+    # Registered (running) before claiming: its claims are live from the first moment.
     _register(book, parent, child, source, child_dir)
-    book.record_lineage(child, claimed)
+    claimed = book.claim_rows(parent.run_id, sorted(lines), child) if lines else []
+    if not claimed:
+        book.drop_run(child)
+        held = book.held_elsewhere(parent.run_id)
+        message = (
+            f"nothing to reprocess in {parent.run_id}: {book.remaining(parent.run_id)} row(s) "
+            f"remain, {held} of them taken over by reprocess runs (reprocess those)"
+        )
+        log.info(message)
+        return Completed(message=message)
+    write_input(source, _header(parent), [cells[line] for line in claimed])
+    with CsvSource(source, detect_dialect(source)) as parsed:
+        # The child reports rows by the line they start on (a cell may hold a newline).
+        book.record_lineage(child, zip(parsed.record_lines(), claimed, strict=True))
     log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
     options = parent.options
     state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
@@ -131,14 +138,14 @@ def _header(parent: RunRecord) -> list[str]:
 
 
 def _register(book: Ledger, parent: RunRecord, child: str, source: Path, child_dir: Path) -> None:
-    """Record the child run before it starts, so its claims count as live and its lineage
-    has a run to belong to."""
+    """Record the child run before it claims rows, so that its claims count as live and its
+    lineage has a run to belong to. Its input's hash is known once the input is written."""
     book.start_run(
         RunRecord(
             run_id=child,
             kind="reprocess",
             file=str(source),
-            file_sha256=file_sha256(source),
+            file_sha256="",
             hub=parent.hub,
             object=parent.object,
             operation=parent.operation,

@@ -41,13 +41,17 @@ class Credentials(BaseModel):
                 The message names the part, never its value.
         """
         found: dict[str, SecretStr] = {}
-        for chunk in (c.strip() for c in header.split(",")):
+        for position, chunk in enumerate((c.strip() for c in header.split(",")), start=1):
             if not chunk:
                 continue
             kind, _, value = chunk.partition(" ")
             key = _PARTS.get(kind.lower())
             if key is None:
-                raise ConfigError(f"authorization header: unknown part {kind!r}")
+                # Never echo the part: a malformed header may run a name into its secret.
+                raise ConfigError(
+                    f"authorization header: part {position} is not 'User <secret>', "
+                    "'Organization <secret>' or 'Element <token>'"
+                )
             if key in found:
                 raise ConfigError(f"authorization header: {kind} given twice")
             if not value.strip():

@@ -209,6 +209,23 @@ class CsvSource:
             raise self._fail(f"header repeats column name(s) {', '.join(dupes)}")
         return header
 
+    def record_lines(self) -> list[int]:
+        """The source line each record (well formed or not) starts on, in file order.
+
+        Raises:
+            InputFileError: undecodable text or broken quoting.
+        """
+        starts: list[int] = []
+        consumed = self._header_end
+        while rows := self._next_rows(10_000):
+            for row, (start, _) in zip(
+                rows, _start_lines(rows, consumed, self._reader.line_num), strict=True
+            ):
+                if row:
+                    starts.append(start)
+            consumed = self._reader.line_num
+        return starts
+
     def chunks(self, chunk_size: int) -> Iterator[RawChunk]:
         """Yield the data rows in chunks of at most ``chunk_size`` rows.
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from hubload.client import BulkClient, JobRef, PollPolicy, RetryPolicy
-from hubload.errors import SubmissionUnknownError
+from hubload.client import BulkClient, JobRef, JobState, PollPolicy, RetryPolicy
+from hubload.errors import ApiError, HubloadError, SubmissionUnknownError
 from hubload.ledger import Ledger
 from hubload.outcomes import ChunkOutcome, chunk_failed
 from hubload.staging import StagedChunk
@@ -110,14 +110,18 @@ class ChunkSubmitter:
         without a job (found at the target, or left for a decision).
 
         Raises:
-            ApiError: the target refused the upload (the chunk is marked ``failed``).
+            ApiError: the target refused the upload (the chunk is marked ``failed``: nothing
+                was created, so its rows may be sent again later).
+            SubmissionUnknownError: something else broke after the chunk was marked
+                ``submitting`` (its fate is unknown; resume settles it).
         """
         record = self.ledger.chunk(self.run_id, chunk.number)
         if record is not None and record.state in {"submitted", "done"} and record.job_id:
             log.info(
                 "chunk %d: already submitted as job %s, not sent again", chunk.number, record.job_id
             )
-            return self.client_ref(record.job_id)
+            # The wait step reads its status; nothing is sent here.
+            return JobRef(job_id=record.job_id, state=JobState.UNKNOWN, raw_status="RECORDED")
         if record is not None and record.state == "found":
             return ChunkOutcome(
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
@@ -128,47 +132,70 @@ class ChunkSubmitter:
             )
             if settled is not None:
                 return settled
+        elif self._checks_target and (record is None or record.preexisting is None):
+            self._count_preexisting(chunk)
         for _ in range(3):
             self.ledger.mark_chunk(self.run_id, chunk.number, "submitting")
             try:
-                job = submit_chunk(
-                    self.client,
-                    self.object_name,
-                    chunk,
-                    run_id=self.run_id,
-                    operation=self.operation,
-                    policy=self.retry,
-                    sleep=self.sleep,
-                )
+                job = self._upload(chunk)
             except SubmissionUnknownError as exc:
                 self.ledger.mark_chunk(self.run_id, chunk.number, "unknown", note=str(exc))
                 settled = self._settle(chunk, str(exc))
                 if settled is not None:
                     return settled
                 continue
-            except Exception as exc:
-                self.ledger.mark_chunk(self.run_id, chunk.number, "failed", note=str(exc))
-                raise
             self.ledger.mark_chunk(self.run_id, chunk.number, "submitted", job_id=job.job_id)
             return job
         return self._undecided(chunk, "the upload's answer was lost three times")
 
-    def client_ref(self, job_id: str) -> JobRef:
-        """A reference to a job recorded earlier (its current state is read when polled)."""
-        status = self.client.status(job_id)
-        return JobRef(job_id=job_id, state=status.state, raw_status=status.raw_status)
+    @property
+    def _checks_target(self) -> bool:
+        return self.check.match_key is not None and not self.operation.resend_is_safe
+
+    def _upload(self, chunk: StagedChunk) -> JobRef:
+        try:
+            return submit_chunk(
+                self.client,
+                self.object_name,
+                chunk,
+                run_id=self.run_id,
+                operation=self.operation,
+                policy=self.retry,
+                sleep=self.sleep,
+            )
+        except ApiError as exc:
+            if exc.outcome_unknown:
+                raise SubmissionUnknownError(str(exc), chunk=chunk.number, path_name="") from exc
+            self.ledger.mark_chunk(self.run_id, chunk.number, "failed", note=str(exc))
+            raise
+
+    def _count_preexisting(self, chunk: StagedChunk) -> None:
+        """Before the first upload: how many of the chunk's rows the target already holds by
+        the match key, so that finding them after a lost answer proves nothing."""
+        assert self.check.match_key is not None
+        _, present = rows_at_target(
+            self.client, self.object_name, chunk, self.check.match_key, self.poll
+        )
+        self.ledger.mark_chunk(self.run_id, chunk.number, "staged", preexisting=present)
 
     def _settle(self, chunk: StagedChunk, why: str) -> ChunkOutcome | None:
-        """Settle an unknown upload: None means the chunk may (and must) be sent again."""
+        """Settle an unknown upload: None means the chunk may (and must) be sent again.
+
+        All rows found counts as loaded when none was there before the first upload (or when
+        that was not counted: the key is the user's word that it identifies records).
+        """
         if self.operation.resend_is_safe:
             return None
         key = self.check.match_key
         if key is None:
-            return self._undecided(
-                chunk, f"{why}; give a match key (e.g. --match-key Email) to check the target"
-            )
+            return self._undecided(chunk, f"{why}; give a match key (e.g. --match-key Email)")
+        record = self.ledger.chunk(self.run_id, chunk.number)
+        before = record.preexisting if record is not None else None
         self.sleep(self.check.settle_seconds)
-        verdict, present = rows_at_target(self.client, self.object_name, chunk, key, self.poll)
+        try:
+            verdict, present = rows_at_target(self.client, self.object_name, chunk, key, self.poll)
+        except HubloadError as exc:
+            return self._undecided(chunk, f"{why}; the target could not be checked: {exc}")
         log.warning(
             "chunk %d: %s; %d of %d rows found at the target by %s",
             chunk.number,
@@ -179,16 +206,17 @@ class ChunkSubmitter:
         )
         if verdict == "none":
             return None
-        if verdict == "all":
+        if verdict == "all" and not before:
             self.ledger.mark_chunk(
                 self.run_id, chunk.number, "found", succeeded=chunk.rows, failed=0, note=why
             )
             return ChunkOutcome(
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
             )
-        return self._undecided(
-            chunk, f"{why}; only {present} of {chunk.rows} rows found at the target by {key}"
-        )
+        found = f"{present} of {chunk.rows} rows found at the target by {key}"
+        if before:
+            found += f", {before} of them there before the first upload"
+        return self._undecided(chunk, f"{why}; {found}")
 
     def _undecided(self, chunk: StagedChunk, why: str) -> ChunkOutcome:
         self.ledger.mark_chunk(self.run_id, chunk.number, "unknown", note=why)

@@ -92,6 +92,16 @@ def collect_outcome(
             status=status.raw_status,
         )
     failed = _tie_to_rows(client.iter_errors(status.job_id, page_size=page_size), chunk)
+    orphans = [f.error for f in failed if f.record_number is None]
+    if orphans:
+        # Which rows failed cannot be told: the chunk's rows have no known fate.
+        return chunk_failed(
+            chunk,
+            f"ERRORS_UNMATCHED: bulk job {status.job_id} reported {len(orphans)} error(s) that "
+            f"match no row of the chunk (e.g. {orphans[0]})",
+            job_id=status.job_id,
+            status=status.raw_status,
+        )
     mismatch = _count_mismatch(status, chunk.rows, len(failed))
     return ChunkOutcome(
         chunk=chunk.number,
@@ -114,7 +124,7 @@ def _tie_to_rows(errors: Iterable[RecordError], chunk: StagedChunk) -> list[Fail
     if unplaced:
         _place_by_content(unplaced, chunk, by_number)
     rows = [FailedRow(n, " | ".join(texts)) for n, texts in sorted(by_number.items())]
-    # Errors that match no row are kept (and break the reconciliation): never dropped.
+    # Errors that match no row are kept (the caller makes the whole chunk unknown): never dropped.
     rows += [FailedRow(None, e.text) for e in unplaced]
     return rows
 
@@ -169,8 +179,6 @@ def write_failed_report(
                 for number, row in enumerate(csv.reader(stream), start=1):
                     if number in wanted:
                         report.add(int(row[0]), row[1:], wanted[number])
-            for orphan in (f for f in outcome.failed_rows if f.record_number is None):
-                report.add(0, [], f"(row not identified) {orphan.error}")
         return report.count
 
 

@@ -18,6 +18,7 @@ Problems are raised as ``MappingError`` (a ``ValueError``); the core turns them 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -86,6 +87,13 @@ class ExtraCheck(BaseModel):
                 "each check takes exactly one of pattern, one_of, min_length, max_length, "
                 "required, unique"
             )
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"pattern {self.pattern!r} is not a regular expression: {exc}"
+                ) from exc
         return self
 
     @property

@@ -37,16 +37,11 @@ def record_outcome(run_id: str, summary: Summary) -> None:
         )
     )
     book.record_rows(run_id, leftovers)
-    run = book.run(run_id)
-    if run is not None and run.parent_run_id:
-        left = {r.line for r in leftovers}
-        loaded = [parent for line, parent in book.lineage(run_id).items() if line not in left]
-        resolved = book.resolve_rows(run.parent_run_id, loaded, run_id)
+    left = {r.line for r in leftovers}
+    loaded = [line for line in book.lineage(run_id) if line not in left]
+    for ancestor, count in book.resolve_upwards(run_id, loaded).items():
         get_run_logger().info(
-            "%d row(s) of run %s resolved; %d remain",
-            resolved,
-            run.parent_run_id,
-            book.remaining(run.parent_run_id),
+            "%d row(s) of run %s resolved; %d remain", count, ancestor, book.remaining(ancestor)
         )
     book.finish_run(
         run_id,

@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
+from hubload.errors import ReconciliationError
 from hubload.outcomes import ChunkOutcome, Tally, write_failed_report
 from hubload.plan import LoadPlan
 from hubload.reports import Summary
@@ -74,7 +75,12 @@ def finish(
         },
     )
     summary.write(run_dir / "summary.json")
-    _publish(summary)
+    try:
+        tally.check(dry_run=dry_run)
+    except ReconciliationError:
+        _publish(summary, outcome="unreconciled")
+        raise
+    _publish(summary, outcome=_outcome(summary))
     log.info(
         "read %d: %d succeeded, %d rejected, %d failed; reports in %s",
         summary.read,
@@ -83,7 +89,6 @@ def finish(
         summary.failed,
         run_dir,
     )
-    tally.check(dry_run=dry_run)
     return summary
 
 
@@ -93,7 +98,7 @@ def _outcome(summary: Summary) -> str:
     return "clean" if summary.all_succeeded else "partial"
 
 
-def _publish(summary: Summary) -> None:
+def _publish(summary: Summary, *, outcome: str) -> None:
     create_table_artifact(
         key="load-counts",
         table=[
@@ -124,8 +129,9 @@ def _publish(summary: Summary) -> None:
             "prefect.resource.name": f"{Path(summary.file).name} -> {summary.hub}/{summary.object}",
             "hubload.hub": summary.hub,
             "hubload.object": summary.object,
-            # What automations match on: clean, partial (rows rejected or failed) or dry-run.
-            "hubload.outcome": _outcome(summary),
+            # What automations match on: clean, partial (rows rejected or failed), dry-run,
+            # or unreconciled (the counts did not add up: the run fails).
+            "hubload.outcome": outcome,
         },
         payload={
             "read": summary.read,

@@ -107,6 +107,8 @@ def error_for_response(response: httpx.Response, *, method: str, url: str) -> Ap
         method=method,
         url=url,
         retry_after=parse_retry_after(response) if cls is RetriableError else None,
+        # A gateway's 502/504 may come after the service did the work: unknown, not refused.
+        outcome_unknown=status in (502, 504),
     )
 
 

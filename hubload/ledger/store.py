@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hubload.errors import ConfigError
 from hubload.ledger import tables
 
 _BLOCK = 1 << 20
+_BATCH = 500  # lines per IN (...): well under SQLite's bound-parameter limit
 
 
 def file_sha256(path: Path) -> str:
@@ -74,6 +75,7 @@ class ChunkRecord:
     succeeded: int | None = None
     failed: int | None = None
     note: str | None = None
+    preexisting: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,28 @@ class Ledger:
     """hubload's record of what it loaded; one per home, or one shared database URL."""
 
     def __init__(self, url: str) -> None:
+        """Open (and create the tables of) the ledger at ``url``.
+
+        Raises:
+            ConfigError: the URL is malformed, its driver is missing, or the database refuses.
+        """
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")  # the driver we ship
         self.url = url
-        self.engine: Engine = create_engine(url)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        tables.metadata.create_all(self.engine)
+        try:
+            self.engine: Engine = create_engine(url)
+            if url.startswith("sqlite"):
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            tables.metadata.create_all(self.engine)
+        except (SQLAlchemyError, ImportError) as exc:
+            shown = url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(f"run ledger at ...{shown}: {type(exc).__name__}: {first}") from exc
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         """Release the connections."""
@@ -151,7 +170,16 @@ class Ledger:
         Raises:
             ConfigError: a run of that id exists for another file content or target.
         """
-        existing = self.run(run.run_id)
+        existing = self.run(run.run_id, exact=True)
+        if existing is not None and not existing.file_sha256:
+            # Registered before its input existed (a reprocess run): its hash is known now.
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(tables.runs)
+                    .where(tables.runs.c.run_id == run.run_id)
+                    .values(file_sha256=run.file_sha256)
+                )
+            existing = self.run(run.run_id, exact=True)
         if existing is not None:
             if (existing.file_sha256, existing.hub, existing.object) != (
                 run.file_sha256,
@@ -183,17 +211,21 @@ class Ledger:
                 .values(status=status, finished_at=_now(), **counts)
             )
 
-    def run(self, run_id: str) -> RunRecord | None:
-        """A run by id (or by a unique prefix of it)."""
+    def run(self, run_id: str, *, exact: bool = False) -> RunRecord | None:
+        """A run by id (or, unless ``exact``, by a unique prefix of it)."""
+        column = tables.runs.c.run_id
+        where = column == run_id if exact else column.startswith(run_id)
         with self.engine.connect() as conn:
-            found = list(
-                conn.execute(select(tables.runs).where(tables.runs.c.run_id.startswith(run_id)))
-                .mappings()
-                .all()
-            )
-        exact = [r for r in found if r["run_id"] == run_id]
-        rows = exact or found
+            found = list(conn.execute(select(tables.runs).where(where)).mappings().all())
+        same = [r for r in found if r["run_id"] == run_id]
+        rows = same or found
         return _run(rows[0]) if len(rows) == 1 else None
+
+    def drop_run(self, run_id: str) -> None:
+        """Forget a run that never did anything (a reprocess run that found nothing to do)."""
+        with self.engine.begin() as conn:
+            conn.execute(tables.lineage.delete().where(tables.lineage.c.run_id == run_id))
+            conn.execute(tables.runs.delete().where(tables.runs.c.run_id == run_id))
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The most recent runs, newest first."""
@@ -306,13 +338,12 @@ class Ledger:
             if batch:
                 conn.execute(insert(tables.rows), batch)
 
-    def record_lineage(self, run_id: str, parent_lines: list[int]) -> None:
-        """Row ``i`` (line ``i + 2``) of a reprocess run's input came from ``parent_lines[i]``."""
+    def record_lineage(self, run_id: str, pairs: Iterable[tuple[int, int]]) -> None:
+        """Which line of a reprocess run's input came from which line of its parent's file."""
         with self.engine.begin() as conn:
             conn.execute(tables.lineage.delete().where(tables.lineage.c.run_id == run_id))
             batch = [
-                {"run_id": run_id, "line": i + 2, "parent_line": parent}
-                for i, parent in enumerate(parent_lines)
+                {"run_id": run_id, "line": line, "parent_line": parent} for line, parent in pairs
             ]
             if batch:
                 conn.execute(insert(tables.lineage), batch)
@@ -337,47 +368,96 @@ class Ledger:
             return [_row(r) for r in found]
 
     def claim_rows(self, run_id: str, lines: list[int], child: str) -> list[int]:
-        """Mark unresolved, unclaimed rows as taken by a reprocess run; returns those it got.
+        """Hand unresolved rows of ``run_id`` over to the reprocess run ``child``; returns the
+        lines it got. A row stays with the run that took it, loaded or not (its left-overs are
+        that run's to reprocess), unless that run failed before sending anything.
 
-        Rows claimed by a run that finished without loading them are free again.
+        One conditional UPDATE per batch, so two runs claiming at once never both get a row
+        (SQLite serializes writers; PostgreSQL re-checks the condition on the locked row).
         """
+        sent = select(tables.chunks.c.run_id).where(
+            tables.chunks.c.state.not_in(["staged", "failed"])
+        )
+        abandoned = select(tables.runs.c.run_id).where(
+            and_(tables.runs.c.status == "failed", tables.runs.c.run_id.not_in(sent))
+        )
+        known = select(tables.runs.c.run_id)
+        got: list[int] = []
         with self.engine.begin() as conn:
-            live = select(tables.runs.c.run_id).where(tables.runs.c.status == "running")
-            free = and_(
-                tables.rows.c.run_id == run_id,
-                tables.rows.c.resolved_by.is_(None),
-                tables.rows.c.line.in_(lines),
-                (tables.rows.c.claimed_by.is_(None))
-                | (tables.rows.c.claimed_by == child)
-                | (tables.rows.c.claimed_by.not_in(live)),
-            )
-            got = [r for (r,) in conn.execute(select(tables.rows.c.line).where(free))]
-            if got:
+            for start in range(0, len(lines), _BATCH):
+                batch = lines[start : start + _BATCH]
+                mine = and_(
+                    tables.rows.c.run_id == run_id,
+                    tables.rows.c.line.in_(batch),
+                    tables.rows.c.resolved_by.is_(None),
+                )
                 conn.execute(
                     update(tables.rows)
-                    .where(and_(tables.rows.c.run_id == run_id, tables.rows.c.line.in_(got)))
+                    .where(
+                        and_(
+                            mine,
+                            tables.rows.c.claimed_by.is_(None)
+                            | tables.rows.c.claimed_by.in_(abandoned)
+                            | tables.rows.c.claimed_by.not_in(known),
+                        )
+                    )
                     .values(claimed_by=child)
                 )
+                got += conn.execute(
+                    select(tables.rows.c.line).where(and_(mine, tables.rows.c.claimed_by == child))
+                ).scalars()
         return sorted(got)
+
+    def held_elsewhere(self, run_id: str) -> int:
+        """Unresolved rows of the run that a reprocess run took over."""
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count())
+                .select_from(tables.rows)
+                .where(
+                    and_(
+                        tables.rows.c.run_id == run_id,
+                        tables.rows.c.resolved_by.is_(None),
+                        tables.rows.c.claimed_by.is_not(None),
+                    )
+                )
+            ).scalar_one()
+        return int(count)
 
     def resolve_rows(self, run_id: str, lines: Iterable[int], child: str) -> int:
         """Mark rows as loaded by ``child``; returns how many."""
         wanted = list(lines)
-        if not wanted:
-            return 0
+        done = 0
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(tables.rows)
-                .where(
-                    and_(
-                        tables.rows.c.run_id == run_id,
-                        tables.rows.c.line.in_(wanted),
-                        tables.rows.c.resolved_by.is_(None),
+            for start in range(0, len(wanted), _BATCH):
+                result = conn.execute(
+                    update(tables.rows)
+                    .where(
+                        and_(
+                            tables.rows.c.run_id == run_id,
+                            tables.rows.c.line.in_(wanted[start : start + _BATCH]),
+                            tables.rows.c.resolved_by.is_(None),
+                        )
                     )
+                    .values(resolved_by=child)
                 )
-                .values(resolved_by=child, claimed_by=None)
+                done += int(result.rowcount or 0)
+        return done
+
+    def resolve_upwards(self, run_id: str, loaded_lines: Iterable[int]) -> dict[str, int]:
+        """A reprocess run loaded these lines of its input: resolve the rows they came from in
+        its parent, and in the parent's parent, up the chain. Returns rows resolved per run."""
+        resolved: dict[str, int] = {}
+        current = self.run(run_id)
+        lines = list(loaded_lines)
+        while current is not None and current.parent_run_id and lines:
+            lineage = self.lineage(current.run_id)
+            lines = [lineage[line] for line in lines if line in lineage]
+            resolved[current.parent_run_id] = self.resolve_rows(
+                current.parent_run_id, lines, run_id
             )
-        return int(result.rowcount or 0)
+            current = self.run(current.parent_run_id)
+        return resolved
 
     def remaining(self, run_id: str) -> int:
         """Rows of the run that no run has loaded yet."""

@@ -74,6 +74,15 @@ def test_status_codes_map_to_error_kinds(status: int, kind: type[ApiError]) -> N
     assert SECRET not in str(err) and SECRET not in repr(err.args)
 
 
+@pytest.mark.parametrize(
+    ("status", "unknown"), [(429, False), (500, False), (503, False), (502, True), (504, True)]
+)
+def test_gateway_errors_leave_the_outcome_unknown(status: int, unknown: bool) -> None:
+    with client_for(envelope(status, "x")) as client, pytest.raises(RetriableError) as info:
+        client.list_objects()
+    assert info.value.outcome_unknown is unknown
+
+
 def test_retry_after_seconds_and_date() -> None:
     with (
         client_for(envelope(429, "slow down", **{"Retry-After": "7"})) as client,

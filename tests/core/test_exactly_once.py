@@ -9,6 +9,7 @@ import pytest
 
 from hubload.client import JobRef, PollPolicy
 from hubload.csvfile import CsvSource, detect_dialect
+from hubload.errors import RetriableError
 from hubload.exactly_once import (
     FOUND_AT_TARGET,
     NEEDS_DECISION,
@@ -147,7 +148,7 @@ def test_partly_present_chunk_waits_for_a_decision(
         wait_records(sandbox, 1)
         book.mark_chunk("r1", 1, "unknown")
         result = submitter(book, client, key="Email").submit(chunk)
-    assert isinstance(result, ChunkOutcome) and "only 1 of 3 rows found" in (
+    assert isinstance(result, ChunkOutcome) and "1 of 3 rows found" in (
         result.all_failed_reason or ""
     )
     assert sandbox.store.count_records("helpdesk", "Contact") == 1
@@ -164,3 +165,20 @@ def test_an_upsert_with_unknown_outcome_is_resent(
         assert isinstance(result, JobRef)
         client.wait(result.job_id, QUICK)
     assert sandbox.store.count_records("helpdesk", "Contact") == 2
+
+
+def test_rows_there_before_the_upload_prove_nothing(
+    start_sb: SandboxFactory, tmp_path: Path, book: Ledger
+) -> None:
+    sandbox = start_sb(lost_response_rate=1.0)
+    chunk = staged(tmp_path, 2, book)
+    with client_for(sandbox) as client:
+        with pytest.raises(RetriableError):  # the same rows, loaded earlier by someone else
+            client.upload("Contact", chunk.path)
+        wait_records(sandbox, 2)
+        result = submitter(book, client, key="Email").submit(chunk)
+    assert book.chunk("r1", 1).preexisting == 2
+    assert isinstance(result, ChunkOutcome) and result.all_failed_reason.startswith(NEEDS_DECISION)
+    assert "2 of them there before the first upload" in result.all_failed_reason
+    wait_records(sandbox, 4)
+    assert sandbox.store.count_records("helpdesk", "Contact") == 4  # our upload, once

@@ -1,0 +1,108 @@
+"""The ledger: claims that two reprocess runs cannot share, resolution up a chain of runs,
+lineage by the lines a reprocess input really has, secrets kept out of messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hubload.csvfile import CsvSource, detect_dialect
+from hubload.errors import ConfigError
+from hubload.ledger import Ledger, RowRecord, RunRecord
+from hubload.leftovers import write_input
+
+
+def run(run_id: str, parent: str | None = None, status: str = "running") -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        kind="reprocess" if parent else "load",
+        file="f",
+        file_sha256="x",
+        hub="helpdesk",
+        object="Contact",
+        operation="insert",
+        external_id=None,
+        mapping=None,
+        options={},
+        run_dir="/tmp",
+        parent_run_id=parent,
+        status=status,
+    )
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Ledger:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.start_run(run("A"))
+    ledger.record_rows("A", [RowRecord(line, "failed", "X:y:--") for line in (10, 20, 30)])
+    ledger.finish_run("A", "partial")
+    return ledger
+
+
+def test_two_reprocess_runs_never_claim_the_same_row(book: Ledger) -> None:
+    book.start_run(run("B", "A"))
+    book.start_run(run("C", "A"))
+    assert book.claim_rows("A", [10, 20], "B") == [10, 20]
+    assert book.claim_rows("A", [10, 20, 30], "C") == [30]
+    assert book.claim_rows("A", [10, 20, 30], "B") == [10, 20]  # a run keeps what it has
+
+
+def test_a_finished_child_keeps_its_rows_and_resolution_goes_up_the_chain(book: Ledger) -> None:
+    book.start_run(run("B", "A"))
+    assert book.claim_rows("A", [10, 20, 30], "B") == [10, 20, 30]
+    book.record_lineage("B", [(2, 10), (3, 20), (4, 30)])
+    assert book.resolve_upwards("B", [2]) == {"A": 1}  # B loaded line 10 of A
+    book.record_rows("B", [RowRecord(3, "failed", "X:y:--"), RowRecord(4, "failed", "X:y:--")])
+    book.finish_run("B", "partial")
+    # A's two other rows are B's to reprocess now, not A's: nobody can load them twice.
+    assert book.claim_rows("A", [20, 30], "A2") == []
+    assert book.remaining("A") == 2 and book.held_elsewhere("A") == 2
+    book.start_run(run("D", "B"))
+    assert book.claim_rows("B", [3, 4], "D") == [3, 4]
+    book.record_lineage("D", [(2, 3), (3, 4)])
+    assert book.resolve_upwards("D", [2, 3]) == {"B": 2, "A": 2}
+    assert book.remaining("A") == 0 and book.remaining("B") == 0
+
+
+def test_rows_of_a_child_that_failed_before_sending_are_free_again(book: Ledger) -> None:
+    book.start_run(run("B", "A"))
+    book.claim_rows("A", [10], "B")
+    book.stage_chunks("B", [(1, 1, "h")])
+    book.finish_run("B", "failed")
+    assert book.claim_rows("A", [10], "C") == [10]
+
+
+def test_rows_of_a_child_that_failed_after_sending_stay_with_it(book: Ledger) -> None:
+    book.start_run(run("B", "A"))
+    book.claim_rows("A", [10], "B")
+    book.stage_chunks("B", [(1, 1, "h")])
+    book.mark_chunk("B", 1, "submitted", job_id="j")
+    book.finish_run("B", "failed")
+    assert book.claim_rows("A", [10], "C") == []
+
+
+def test_lineage_follows_the_lines_rows_really_start_on(tmp_path: Path) -> None:
+    path = tmp_path / "input.csv"
+    write_input(
+        path,
+        ["Street", "City"],
+        [["1 Main\nApt 2", "Oslo"], ["2 Side", "Rome"], ["3 Long\n\nWay", "Bern"]],
+    )
+    with CsvSource(path, detect_dialect(path)) as parsed:
+        assert parsed.record_lines() == [2, 4, 5]
+
+
+def test_exact_lookups_and_prefixes(book: Ledger) -> None:
+    book.start_run(run("A-r1", "A"))
+    assert book.run("A").run_id == "A"  # exact match wins over the prefix
+    assert book.run("A-r").run_id == "A-r1"
+    assert book.run("Z") is None
+
+
+def test_a_bad_url_is_a_config_error_without_the_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        Ledger("postgresql://user:s3cret@127.0.0.1:1/ledger")
+    assert "s3cret" not in str(info.value)
+    with pytest.raises(ConfigError, match="NoSuchModuleError"):
+        Ledger("nosuchdb://x")
