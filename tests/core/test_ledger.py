@@ -3,14 +3,17 @@ lineage by the lines a reprocess input really has, secrets kept out of messages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError
 from hubload.ledger import Ledger, RowRecord, RunRecord
 from hubload.leftovers import write_input
+from tests.core.postgres import postgres_server
 
 
 def run(run_id: str, parent: str | None = None, status: str = "running") -> RunRecord:
@@ -31,13 +34,36 @@ def run(run_id: str, parent: str | None = None, status: str = "running") -> RunR
     )
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL server, started once (the ledger is shared this way by workers)."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    url = str(request.getfixturevalue("postgres_url"))
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:  # a fresh schema per test
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
-def book(tmp_path: Path) -> Ledger:
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+def book(ledger_url: str) -> Iterator[Ledger]:
+    ledger = Ledger(ledger_url)
     ledger.start_run(run("A"))
     ledger.record_rows("A", [RowRecord(line, "failed", "X:y:--") for line in (10, 20, 30)])
     ledger.finish_run("A", "partial")
-    return ledger
+    yield ledger
+    ledger.close()
 
 
 def test_two_reprocess_runs_never_claim_the_same_row(book: Ledger) -> None:
