@@ -57,11 +57,12 @@ def quiet_expected_tracebacks() -> None:
 
 
 @contextmanager
-def target_settings(console: Console) -> Iterator[Settings]:
-    """The settings of the configured target; with none, start the embedded sandbox, say so,
-    and point the settings (and the environment, for the flow) at it until the block ends."""
+def target_settings(console: Console, *, block: str | None = None) -> Iterator[Settings]:
+    """The settings of the configured target; with none (and no target block named), start the
+    embedded sandbox, say so, and point the settings (and the environment, for the flow) at it
+    until the block ends."""
     settings = Settings()
-    if settings.target_configured:
+    if settings.target_configured or block:
         yield settings
         return
     from sandbox.config import SandboxConfig  # noqa: PLC0415 - only when no target is set

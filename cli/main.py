@@ -107,6 +107,10 @@ def load(
         Path | None, typer.Option(help="Where run folders go [default: ~/.hubload/runs].")
     ] = None,
     match_key: MatchKeyOption = None,
+    target_block: Annotated[
+        str | None,
+        typer.Option(help="A hubload-target block to take the target from (else the environment)."),
+    ] = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -138,6 +142,7 @@ def load(
             "encoding": encoding,
             "report_dir": str(report_dir) if report_dir else None,
             "match_key": match_key,
+            "target_block": target_block,
         },
         as_json=as_json,
         verbose=verbose,
@@ -155,7 +160,7 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
         from flows.reprocess import reprocess as chosen  # noqa: PLC0415
 
     quiet_expected_tracebacks()
-    with target_settings(err), progress_bar(err, interactive):
+    with target_settings(err, block=params.get("target_block")), progress_bar(err, interactive):
         state: State[Any] = chosen(**params, return_state=True)
     from flows.load import outcome_of  # noqa: PLC0415
 
