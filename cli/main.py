@@ -55,7 +55,7 @@ class OperationChoice(StrEnum):
 
 
 HubOption = Annotated[
-    str | None, typer.Option("--hub", help="Hub of the object [default: HUBLOAD_HUB or helpdesk]")
+    str | None, typer.Option("--hub", help="Hub of the object (default: HUBLOAD_HUB or helpdesk)")
 ]
 
 
@@ -100,11 +100,11 @@ def load(
     dry_run: Annotated[bool, typer.Option(help="Read, map and validate only.")] = False,
     serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
     delimiter: Annotated[
-        str | None, typer.Option(help="Field delimiter [default: detected].")
+        str | None, typer.Option(help="Field delimiter (default: detected).")
     ] = None,
-    encoding: Annotated[str | None, typer.Option(help="File encoding [default: UTF-8].")] = None,
+    encoding: Annotated[str | None, typer.Option(help="File encoding (default: UTF-8).")] = None,
     report_dir: Annotated[
-        Path | None, typer.Option(help="Where run folders go [default: ~/.hubload/runs].")
+        Path | None, typer.Option(help="Where run folders go (default: ~/.hubload/runs).")
     ] = None,
     match_key: MatchKeyOption = None,
     target_block: Annotated[
@@ -328,7 +328,7 @@ def serve(
     ] = Path("deployments/nightly.yaml"),
     target_block: Annotated[
         str | None,
-        typer.Option(help="hubload-target block with the credentials [default: environment]."),
+        typer.Option(help="hubload-target block with the credentials (default: environment)."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Most flow runs at once.")] = None,
 ) -> None:
