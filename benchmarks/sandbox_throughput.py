@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/sandbox_throughput.py [--rows 200000] [--bad-share 0.03]
 
 Generates a 7-column marketing contact file (the seed page's columns) with a few % bad rows,
-then times (1) the processor alone on a fresh database, (2) an upload through a real sandbox on
-loopback, from the start of the upload until the job reads COMPLETED.
+then times (1) the processor alone on a fresh database, up to its COMMIT, (2) an upload through
+a real sandbox on loopback, from the start of the upload until the job reads COMPLETED. Neither
+counts the WAL checkpoint a worker runs after that (the first prints its duration).
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ def run_direct(path: Path, workdir: Path) -> tuple[float, int, int]:
     )
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
+    # A worker runs the WAL checkpoint once the job reads COMPLETED: shown apart, not counted.
+    started = time.perf_counter()
+    store.checkpoint_records()
+    print(f"        (then the WAL checkpoint: {time.perf_counter() - started:.2f} s)")
     store.close()
     return elapsed, outcome.records, outcome.failed
 

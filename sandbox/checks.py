@@ -31,17 +31,18 @@ _INT = re.compile(r"[+-]?\d+").fullmatch
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?").fullmatch
 BOOLEANS = ("true", "false", "1", "0")
 
-# "Sure" tests: C-speed regexes whose match proves a value clean (empty included); a value
-# they refuse is only a suspect, judged by the exact check.
+# "Sure" tests: C-speed regexes whose full match proves a value clean (empty included); a
+# value they refuse is only a suspect, judged by the exact check. None of them matches a
+# newline (`sandbox.screens` relies on it to test a whole column in one match).
 _SURE_DATE = r"[1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])"
 _SURE = {
-    "email": re.compile(f"(?:{_EMAIL_PATTERN})?").fullmatch,
-    "date": re.compile(f"(?:{_SURE_DATE})?").fullmatch,
+    "email": re.compile(f"(?:{_EMAIL_PATTERN})?"),
+    "date": re.compile(f"(?:{_SURE_DATE})?"),
     "datetime": re.compile(
         f"(?:{_SURE_DATE}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{{1,3}})?"
         r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d))?"
-    ).fullmatch,
-    "boolean": re.compile(r"(?i:true|false|1|0)?").fullmatch,
+    ),
+    "boolean": re.compile(r"(?i:true|false|1|0)?"),
 }
 
 
@@ -56,13 +57,16 @@ class Rank(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class ValueCheck:
-    """One check of one field: `bad(value)` is cheap; `message(value)` runs only on failure."""
+    """One check of one field: `bad(value)` is cheap; `message(value)` runs only on failure.
+
+    `sure`, a regex that fully matches or a set that holds a value, proves the value clean.
+    """
 
     rank: Rank
     bad: Callable[[str], bool]
     message: Callable[[str], str]
     limit: int | None = None
-    sure: Callable[[str], object] | None = None
+    sure: re.Pattern[str] | frozenset[str] | None = None
 
 
 def record_error(code: str, message: str, fields: Iterable[str] = ()) -> str:
@@ -122,7 +126,7 @@ def _type_error(spec: FieldSpec) -> Callable[[str], str]:
 
 
 def _format_check(
-    spec: FieldSpec, valid: Callable[[str], bool], sure: Callable[[str], object] | None = None
+    spec: FieldSpec, valid: Callable[[str], bool], sure: re.Pattern[str] | None = None
 ) -> ValueCheck:
     def bad(value: str) -> bool:
         return not _is_null(value) and not valid(value)
@@ -135,7 +139,7 @@ def _number_checks(spec: FieldSpec) -> list[ValueCheck]:
     digits = spec.digits
     whole = f"\\d{{1,{digits}}}" if digits is not None else r"\d+"
     fraction = "" if spec.native == "int" else r"(?:\.\d*)?"
-    sure = re.compile(f"(?:[+-]?{whole}{fraction})?").fullmatch
+    sure = re.compile(f"(?:[+-]?{whole}{fraction})?")
     checks = [_format_check(spec, lambda value: pattern(value) is not None, sure)]
     if digits is not None:
 
@@ -171,7 +175,7 @@ def _picklist_check(spec: FieldSpec) -> ValueCheck:
         text = f"{spec.display_name}: bad value for restricted picklist field: {value}"
         return record_error("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", text, [spec.name])
 
-    return ValueCheck(Rank.PICKLIST, bad, message, sure=allowed.__contains__)
+    return ValueCheck(Rank.PICKLIST, bad, message, sure=allowed)
 
 
 def _reference_check(spec: FieldSpec, prefix: str) -> ValueCheck:
@@ -182,7 +186,7 @@ def _reference_check(spec: FieldSpec, prefix: str) -> ValueCheck:
         text = f"{spec.display_name}: id value of incorrect type: {value}"
         return record_error("MALFORMED_ID", text, [spec.name])
 
-    sure = re.compile(f"(?:{re.escape(prefix)}[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?)?").fullmatch
+    sure = re.compile(f"(?:{re.escape(prefix)}[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?)?")
     return ValueCheck(Rank.TYPE, bad, message, sure=sure)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 from sandbox import checks as errs
 from sandbox.checks import NA, Rank, ValueCheck, value_checks
 from sandbox.exceptions import UnprocessableFileError
 from sandbox.fields import FieldSpec, ObjectSpec
+from sandbox.screens import Screen, screen_of
 
 NULLS = frozenset(("", NA))
+SCREEN_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ class Plan:
     absent_defaults: list[FieldSpec]
     unique_columns: list[int]
     auto_fields: list[FieldSpec]
-    # For `suspects`: each column's length limit, and each other check's sure test.
+    # For `suspects`: each column's length limit, and the screens of its other checks.
     limits: tuple[int, ...]
-    column_tests: list[tuple[int, Callable[[str], object]]]
+    screens: list[tuple[int, Screen]]
 
     @property
     def width(self) -> int:
@@ -51,33 +53,40 @@ class Plan:
     def suspects(self, rows: list[list[str]]) -> set[int]:
         """Indexes of the rows that may fail `first_error`; every other row passes it.
 
-        Column by column and at C speed (lengths, `sure` regexes, set look-ups), so a clean
-        chunk costs no Python work per value; a suspect is then judged row by row.
+        Column by column and at C speed (lengths, `sure` regexes over whole columns, set
+        look-ups), so a clean chunk costs no Python work per value; a suspect is then judged
+        row by row. A slice of rows at a time, whose values stay in the CPU cache across the
+        passes (measured a third faster than 5,000 rows at once).
         """
         if self.required_absent:  # every insert lacks a required field
             return set(range(len(rows)))
-        columns = list(zip(*rows, strict=True))
         found: set[int] = set()
+        for first in range(0, len(rows), SCREEN_ROWS):
+            self._screen(rows[first : first + SCREEN_ROWS], range(first, len(rows)), found)
+        return found
+
+    def _screen(self, rows: list[list[str]], indexes: range, found: set[int]) -> None:
+        """Add to `found` the suspects among `rows`, whose indexes in the chunk `indexes` gives."""
+        columns = list(zip(*rows, strict=True))
+        # Each test runs once over a clean column; only a column holding a suspect is walked
+        # again to pick out its indexes (`compress`, still at C speed).
         for column, limit in enumerate(self.limits):
             values = columns[column]
             if limit < sys.maxsize and max(map(len, values)) > limit:
-                found.update(k for k, value in enumerate(values) if len(value) > limit)
-        for column, sure in self.column_tests:
-            verdicts = list(map(sure, columns[column]))
-            if not all(verdicts):
-                found.update(k for k, verdict in enumerate(verdicts) if not verdict)
+                found.update(compress(indexes, map(limit.__lt__, map(len, values))))
+        for column, screen in self.screens:
+            found.update(map(indexes.__getitem__, screen(columns[column])))
         for column in self.required_columns:
             values = columns[column]
             if "" in values or NA in values:
-                found.update(k for k, value in enumerate(values) if value in NULLS)
+                found.update(compress(indexes, map(NULLS.__contains__, values)))
         for column in self.read_only_columns:
             values = columns[column]
             if any(values):
-                found.update(k for k, value in enumerate(values) if value)
+                found.update(compress(indexes, values))
         for values in columns:
             if NA in values:
-                found.update(k for k, value in enumerate(values) if value == NA)
-        return found
+                found.update(compress(indexes, map(NA.__eq__, values)))
 
     def first_error(self, row: list[str], inserting: bool) -> str | None:
         """The error of a well-shaped row, the first failing check winning, or None.
@@ -169,7 +178,7 @@ def compile_plan(spec: ObjectSpec, header: list[str], identifier: str | None) ->
         ],
         auto_fields=[f for f in spec.fields if f.auto is not None],
         limits=tuple(_limit(checks, i) for i in range(len(fields))),
-        column_tests=[(c.column, _sure(c.check)) for c in checks if c.rank != Rank.LENGTH],
+        screens=_screens(checks),
     )
 
 
@@ -184,8 +193,7 @@ def _limit(checks: list[ColumnCheck], column: int) -> int:
     )
 
 
-def _sure(check: ValueCheck) -> Callable[[str], object]:
-    if check.sure is not None:
-        return check.sure
-    bad = check.bad
-    return lambda value: not bad(value)
+def _screens(checks: list[ColumnCheck]) -> list[tuple[int, Screen]]:
+    # Length checks are screened by `limits`; checks sharing a sure test share one screen.
+    tests = {(c.column, c.check.sure or c.check): c.check for c in checks if c.rank != Rank.LENGTH}
+    return [(column, screen_of(check)) for (column, _), check in tests.items()]

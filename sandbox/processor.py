@@ -18,7 +18,7 @@ import random
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import cast
 
@@ -32,7 +32,11 @@ from sandbox.plan import Plan, compile_plan
 from sandbox.statements import build_statements
 from sandbox.upserts import Matcher, UniqueGuard
 
+# The unit of look-ups, of cancel checks and of the order of fault draws (updates, then
+# inserts): another size would change which rows a seeded lock fault hits.
 CHUNK_ROWS = 5000
+# What `json.dumps(record, ensure_ascii=False)` gives, without building an encoder per call.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 # The csv module's field limit (128 KiB by default) is left alone: it is process-wide, and the
 # longest field of the catalogue (32,000 characters) fits well within it.
 
@@ -107,7 +111,7 @@ class _Writer:
     def fail(self, number: int, row: list[str], error: str) -> None:
         """Record a per-record error."""
         record = dict(zip(self.plan.header, row, strict=False))
-        self.errors.append((self.job_id, number, error, json.dumps(record, ensure_ascii=False)))
+        self.errors.append((self.job_id, number, error, _to_json(record)))
         self.failed += 1
 
     def _shaped(
@@ -203,7 +207,17 @@ class _Writer:
         if statements.binds_id:
             for row, record_id in zip(rows, ids, strict=False):
                 row.append(record_id)
-        self.conn.executemany(statements.insert_sql, rows)
+        # Many rows per INSERT; the rest in halving batches, so a job prepares few statements.
+        start, size = 0, statements.rows_per_insert
+        while start < len(rows):
+            while size > len(rows) - start:
+                size //= 2
+            stop = len(rows) - (len(rows) - start) % size
+            self.conn.executemany(
+                statements.insert_sql(size),
+                (list(chain.from_iterable(rows[i : i + size])) for i in range(start, stop, size)),
+            )
+            start = stop
         self.next_seq += len(rows)
 
     def _upsert(self, rows: list[list[str]], numbers: list[int], suspects: set[int]) -> None:

@@ -145,6 +145,9 @@ class JobRunner:
                     self._upload(job, faults, should_stop)
                 finally:
                     self._write_lock.release()
+                # Once the job reads COMPLETED (and the next upload may write): its client
+                # need not wait for the copy into the database and its fsyncs.
+                self.store.checkpoint_records()
         else:
             self._query(job, should_stop)
 

@@ -96,7 +96,8 @@ class Store:
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
         self.jobs_db = Database(db_path, _JOBS_SCHEMA)
-        self.records_db = Database(records_db_path(db_path), _RECORDS_SCHEMA)
+        # Uploads checkpoint the records database themselves, once their job reads COMPLETED.
+        self.records_db = Database(records_db_path(db_path), _RECORDS_SCHEMA, autocheckpoint=False)
         conn = self.records_db.connection()
         for spec in all_objects():
             self._create_object_table(conn, spec)
@@ -108,6 +109,10 @@ class Store:
     def records_connection(self) -> sqlite3.Connection:
         """This thread's connection to the records database (records, errors, outcomes)."""
         return self.records_db.connection()
+
+    def checkpoint_records(self) -> None:
+        """Move the records committed so far from the WAL into the records database."""
+        self.records_db.checkpoint()
 
     def close(self) -> None:
         """Close every connection; the store cannot be used afterwards."""
