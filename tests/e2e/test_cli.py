@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SandboxFactory
+from tests.e2e.deploy_support import save_target_block
 from tests.e2e.helpers import MAPPINGS, SEED
 
 pytestmark = pytest.mark.slow
@@ -108,3 +110,20 @@ def test_wrong_credentials_exit_2(cli_env: dict[str, str], prefect_api: str) -> 
         }
         done = hubload(["objects"], env)
     assert done.returncode == 2 and "401" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_target_block_names_the_target(
+    cli_env: dict[str, str], start_sb: SandboxFactory, tmp_path: Path
+) -> None:
+    """With no target in the environment, `--target-block` loads into the block's target (here a
+    sandbox of the test's own), not into the embedded sandbox."""
+    sandbox = start_sb()
+    save_target_block(sandbox, "cli-target")
+    path = tmp_path / "clean.csv"
+    path.write_text("LastName,Email\nSmith,s@x.com\nJones,j@x.com\n")
+    args = ["load", str(path), "--object", "Contact", "--target-block", "cli-target", "--json"]
+    done = hubload(args, cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "embedded sandbox" not in done.stderr
+    assert json.loads(done.stdout)["succeeded"] == 2
+    assert sandbox.store.count_records("helpdesk", "Contact") == 2
