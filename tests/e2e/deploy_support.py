@@ -52,6 +52,29 @@ def process_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def sandbox_env(home: Path, sandbox: RunningSandbox, prefect_api: str) -> dict[str, str]:
+    """`process_env` with the sandbox as the target, given in the environment."""
+    return process_env(
+        home,
+        HUBLOAD_BASE_URL=sandbox.base_url,
+        HUBLOAD_AUTHORIZATION=sandbox.authorization,
+        PREFECT_API_URL=prefect_api,
+    )
+
+
+def run_hubload(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the hubload command to its end, from the repository, its output captured."""
+    return subprocess.run(
+        [str(BIN / "hubload"), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @contextmanager
 def background(
     args: list[str], env: dict[str, str], log: Path, cwd: Path = REPO

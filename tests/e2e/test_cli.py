@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SandboxFactory
-from tests.e2e.deploy_support import save_target_block
+from tests.e2e.deploy_support import process_env, run_hubload, save_target_block
 from tests.e2e.helpers import MAPPINGS, SEED
 
 pytestmark = pytest.mark.slow
-HUBLOAD = shutil.which("hubload") or str(Path(os.sys.executable).with_name("hubload"))  # type: ignore[attr-defined]
-
-
-def hubload(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HUBLOAD, *args], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
 
 
 @pytest.fixture
 def cli_env(prefect_api: str, tmp_path: Path) -> dict[str, str]:
     """No target configured (so the embedded sandbox starts), a private home, the test API."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBLOAD_")}
-    env.update(HUBLOAD_HOME=str(tmp_path / "home"), PREFECT_API_URL=prefect_api)
-    return env
+    return process_env(tmp_path / "home", PREFECT_API_URL=prefect_api)
 
 
 def test_seed_load_prints_summary_and_exits_1(cli_env: dict[str, str]) -> None:
-    done = hubload(
+    done = run_hubload(
         [
             "load",
             str(SEED),
@@ -56,14 +44,14 @@ def test_seed_load_prints_summary_and_exits_1(cli_env: dict[str, str]) -> None:
 def test_json_output_and_clean_exit_0(cli_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "clean.csv"
     path.write_text("LastName,Email\nSmith,s@x.com\n")
-    done = hubload(["load", str(path), "--object", "Contact", "--json"], cli_env)
+    done = run_hubload(["load", str(path), "--object", "Contact", "--json"], cli_env)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["read"], data["succeeded"], data["reconciles"]) == (1, 1, True)
     assert Path(data["reports"]["summary"]).exists()
     # The embedded sandbox keeps its data: a later command sees the job.
     job_id = data["jobs"][0]["job_id"]
-    status = hubload(["status", job_id], cli_env)
+    status = run_hubload(["status", job_id], cli_env)
     assert status.returncode == 0 and "COMPLETED" in status.stdout
 
 
@@ -84,17 +72,17 @@ def test_json_output_and_clean_exit_0(cli_env: dict[str, str], tmp_path: Path) -
 def test_usage_and_config_errors_exit_2_in_one_line(
     cli_env: dict[str, str], args: list[str], message: str
 ) -> None:
-    done = hubload(args, cli_env)
+    done = run_hubload(args, cli_env)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_objects_and_describe(cli_env: dict[str, str]) -> None:
-    objects = hubload(["objects", "--hub", "marketing"], cli_env)
+    objects = run_hubload(["objects", "--hub", "marketing"], cli_env)
     assert objects.returncode == 0
     assert objects.stdout.split() == ["activities", "contact", "campaign", "list", "account"]
-    described = hubload(["describe", "Lead"], cli_env)
+    described = run_hubload(["describe", "Lead"], cli_env)
     assert described.returncode == 0 and "Company" in described.stdout
 
 
@@ -108,7 +96,7 @@ def test_wrong_credentials_exit_2(cli_env: dict[str, str], prefect_api: str) -> 
             "HUBLOAD_BASE_URL": sandbox.base_url,
             "HUBLOAD_AUTHORIZATION": "User x, Element y",
         }
-        done = hubload(["objects"], env)
+        done = run_hubload(["objects"], env)
     assert done.returncode == 2 and "401" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -122,7 +110,7 @@ def test_target_block_names_the_target(
     path = tmp_path / "clean.csv"
     path.write_text("LastName,Email\nSmith,s@x.com\nJones,j@x.com\n")
     args = ["load", str(path), "--object", "Contact", "--target-block", "cli-target", "--json"]
-    done = hubload(args, cli_env)
+    done = run_hubload(args, cli_env)
     assert done.returncode == 0, done.stderr
     assert "embedded sandbox" not in done.stderr
     assert json.loads(done.stdout)["succeeded"] == 2

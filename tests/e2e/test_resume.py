@@ -12,34 +12,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SandboxFactory
-from tests.e2e.deploy_support import BIN, REPO, wait_for
+from tests.e2e.deploy_support import BIN, REPO, run_hubload, sandbox_env, wait_for
 
 pytestmark = [pytest.mark.slow]
-
-
-def hubload(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "hubload"), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_killed_load_resumes_without_duplicates(
     prefect_api: str, start_sb: SandboxFactory, tmp_path: Path
 ) -> None:
     sandbox = start_sb(processing_delay_ms=1500)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBLOAD_")}
-    env.update(
-        HUBLOAD_HOME=str(tmp_path / "home"),
-        HUBLOAD_BASE_URL=sandbox.base_url,
-        HUBLOAD_AUTHORIZATION=sandbox.authorization,
-        PREFECT_API_URL=prefect_api,
-    )
+    env = sandbox_env(tmp_path / "home", sandbox, prefect_api)
     path = tmp_path / "contacts.csv"
     path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(30)))
     log = (tmp_path / "load.log").open("w")
@@ -72,12 +54,12 @@ def test_killed_load_resumes_without_duplicates(
         log.close()
     assert sandbox.store.count_jobs() < 3
 
-    listed = hubload(["runs", "--json"], env)
+    listed = run_hubload(["runs", "--json"], env)
     assert listed.returncode == 0, listed.stderr
     (run,) = json.loads(listed.stdout)
     assert run["status"] == "running" and run["read"] is None
 
-    resumed = hubload(["resume", run["run_id"][:24], "--json"], env)
+    resumed = run_hubload(["resume", run["run_id"][:24], "--json"], env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     summary = json.loads(resumed.stdout)
     assert (summary["read"], summary["succeeded"], summary["run_id"]) == (30, 30, run["run_id"])
@@ -85,8 +67,8 @@ def test_killed_load_resumes_without_duplicates(
     emails = [r["Email"] for r in sandbox.store.records("helpdesk", "Contact")]
     assert len(emails) == 30 and len(set(emails)) == 30
 
-    shown = hubload(["show", run["run_id"]], env)
+    shown = run_hubload(["show", run["run_id"]], env)
     assert shown.returncode == 0 and "completed" in shown.stdout
     assert shown.stdout.count(" done ") == 3 or shown.stdout.count("done") >= 3
-    again = hubload(["resume", run["run_id"]], env)
+    again = run_hubload(["resume", run["run_id"]], env)
     assert again.returncode == 2 and "nothing to resume" in again.stderr

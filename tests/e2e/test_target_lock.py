@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SandboxFactory
-from tests.e2e.deploy_support import BIN, REPO, wait_for
+from tests.e2e.deploy_support import BIN, REPO, sandbox_env, wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -20,13 +19,7 @@ def test_loads_of_one_object_take_turns(
     prefect_api: str, start_sb: SandboxFactory, tmp_path: Path
 ) -> None:
     sandbox = start_sb(processing_delay_ms=1000)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBLOAD_")}
-    env.update(
-        HUBLOAD_HOME=str(tmp_path / "home"),
-        HUBLOAD_BASE_URL=sandbox.base_url,
-        HUBLOAD_AUTHORIZATION=sandbox.authorization,
-        PREFECT_API_URL=prefect_api,
-    )
+    env = sandbox_env(tmp_path / "home", sandbox, prefect_api)
     files = []
     for name in ("first", "second"):
         path = tmp_path / f"{name}.csv"
