@@ -13,7 +13,14 @@ from hubload import progress
 from hubload.client import JobRef, JobStatus
 from hubload.errors import ApiError, JobTimeoutError
 from hubload.exactly_once import TargetCheck
-from hubload.outcomes import ChunkOutcome, chunk_failed
+from hubload.outcomes import (
+    ERRORS_UNREAD,
+    JOB_TIMEOUT,
+    POLL_FAILED,
+    SUBMIT_UNKNOWN,
+    ChunkOutcome,
+    chunk_failed,
+)
 from hubload.staging import StagedChunk
 from hubload.submission import Operation
 from hubload.target import Target
@@ -86,11 +93,11 @@ def _failed_step(
     fate unknown, for resume to settle."""
     refused = isinstance(error, ApiError) and not error.outcome_unknown
     if stage == "submit":
-        code = "SUBMIT_FAILED" if refused else "SUBMIT_UNKNOWN"
+        code = "SUBMIT_FAILED" if refused else SUBMIT_UNKNOWN
     elif isinstance(error, JobTimeoutError):
-        code = "JOB_TIMEOUT"
+        code = JOB_TIMEOUT
     else:
-        code = {"wait": "POLL_FAILED", "outcome": "ERRORS_UNREAD"}[stage]
+        code = {"wait": POLL_FAILED, "outcome": ERRORS_UNREAD}[stage]
     status = {"submit": "NOT_SUBMITTED", "wait": "UNKNOWN", "outcome": "UNKNOWN"}[stage]
     if isinstance(error, JobTimeoutError):
         status = error.last_status

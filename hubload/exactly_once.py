@@ -21,13 +21,12 @@ from typing import Literal
 from hubload.client import BulkClient, JobRef, JobState, PollPolicy, RetryPolicy
 from hubload.errors import ApiError, HubloadError, SubmissionUnknownError
 from hubload.ledger import Ledger
-from hubload.outcomes import ChunkOutcome, chunk_failed
+from hubload.outcomes import NEEDS_DECISION, ChunkOutcome, chunk_failed
 from hubload.staging import StagedChunk
 from hubload.submission import Operation, submit_chunk
 
 log = logging.getLogger("hubload.exactly_once")
 
-NEEDS_DECISION = "NEEDS_DECISION"
 FOUND_AT_TARGET = "FOUND_AT_TARGET"
 _QUERY_BATCH = 100
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

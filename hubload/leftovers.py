@@ -11,16 +11,8 @@ from hubload.client import parse_error_text
 from hubload.client.records import TRANSIENT_CODES
 from hubload.errors import ConfigError
 from hubload.ledger import RowRecord
+from hubload.outcomes import fate_unknown
 from hubload.reports import FORMULA_START
-
-# Reasons under which a row's fate at the target is not known: never resent blindly.
-UNKNOWN_PREFIXES = (
-    "NEEDS_DECISION",
-    "SUBMIT_UNKNOWN",
-    "JOB_TIMEOUT",
-    "POLL_FAILED",
-    "ERRORS_UNREAD",
-)
 
 
 def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterator[RowRecord]:
@@ -30,7 +22,7 @@ def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterato
             yield RowRecord(line=line, outcome="rejected", reason=reason)
     if failed_csv is not None and failed_csv.exists():
         for line, error in _lines_and_reasons(failed_csv, "error"):
-            if error.startswith(UNKNOWN_PREFIXES):
+            if fate_unknown(error):
                 yield RowRecord(line=line, outcome="unknown", reason=error)
             else:
                 code, _ = parse_error_text(error)

@@ -13,6 +13,23 @@ from hubload.errors import ReconciliationError
 from hubload.reports import JobSummary, RowReport
 from hubload.staging import StagedChunk
 
+# The codes that start the reason of a chunk whose rows have no known fate at the target: some
+# or all may have loaded. Such rows are never sent again blindly (resume settles them).
+SUBMIT_UNKNOWN = "SUBMIT_UNKNOWN"
+JOB_TIMEOUT = "JOB_TIMEOUT"
+POLL_FAILED = "POLL_FAILED"
+ERRORS_UNREAD = "ERRORS_UNREAD"
+ERRORS_UNMATCHED = "ERRORS_UNMATCHED"
+NEEDS_DECISION = "NEEDS_DECISION"
+UNKNOWN_FATE = frozenset(
+    (SUBMIT_UNKNOWN, JOB_TIMEOUT, POLL_FAILED, ERRORS_UNREAD, ERRORS_UNMATCHED, NEEDS_DECISION)
+)
+
+
+def fate_unknown(reason: str) -> bool:
+    """Whether a failed row's reason says its fate at the target is unknown."""
+    return reason.partition(":")[0] in UNKNOWN_FATE
+
 
 @dataclass(frozen=True)
 class FailedRow:
@@ -97,7 +114,7 @@ def collect_outcome(
         # Which rows failed cannot be told: the chunk's rows have no known fate.
         return chunk_failed(
             chunk,
-            f"ERRORS_UNMATCHED: bulk job {status.job_id} reported {len(orphans)} error(s) that "
+            f"{ERRORS_UNMATCHED}: bulk job {status.job_id} reported {len(orphans)} error(s) that "
             f"match no row of the chunk (e.g. {orphans[0]})",
             job_id=status.job_id,
             status=status.raw_status,

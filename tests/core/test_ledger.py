@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, text
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError
 from hubload.ledger import Ledger, RowRecord, RunRecord
-from hubload.leftovers import write_input
+from hubload.leftovers import leftover_rows, write_input
+from hubload.reports import RowReport
 from tests.core.postgres import postgres_server
 
 
@@ -132,3 +133,25 @@ def test_a_bad_url_is_a_config_error_without_the_password(tmp_path: Path) -> Non
     assert "s3cret" not in str(info.value)
     with pytest.raises(ConfigError, match="NoSuchModuleError"):
         Ledger("nosuchdb://x")
+
+
+def test_rows_of_unknown_fate_are_never_plain_failures(tmp_path: Path) -> None:
+    """Every reason that leaves a row's fate at the target unknown makes it `unknown` in the
+    ledger (reprocess never resends it); a target's own record error makes it `failed`."""
+    failed = tmp_path / "failed.csv"
+    reasons = [
+        "ERRORS_UNMATCHED: bulk job 7 reported 1 error(s) that match no row of the chunk",
+        "NEEDS_DECISION: no match key; not sent again so that no row loads twice",
+        "SUBMIT_UNKNOWN: connection reset",
+        "JOB_TIMEOUT: bulk job 7 not finished after 1800 s",
+        "POLL_FAILED: 503",
+        "ERRORS_UNREAD: 503",
+        "UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--",
+        "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --",
+    ]
+    with RowReport(failed, ["LastName"], "error") as report:
+        for line, reason in enumerate(reasons, start=2):
+            report.add(line, ["Smith"], reason)
+    rows = list(leftover_rows(None, failed))
+    assert [r.outcome for r in rows] == ["unknown"] * 6 + ["failed"] * 2
+    assert [r.transient for r in rows[6:]] == [True, False]
