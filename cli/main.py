@@ -213,31 +213,10 @@ def resume(
             "loads its left-over rows)",
             EXIT_USAGE,
         )
-    opts = record.options
-    run_flow(
-        "load",
-        {
-            "file": record.file,
-            "object_name": record.object,
-            "hub": record.hub,
-            "mapping": record.mapping,
-            "operation": record.operation,
-            "external_id": record.external_id,
-            "chunk_size": opts.get("chunk_size", 50_000),
-            "concurrency": opts.get("concurrency", 4),
-            "serial": bool(opts.get("serial")),
-            "delimiter": opts.get("delimiter"),
-            "encoding": opts.get("encoding"),
-            "report_dir": opts.get("report_dir"),
-            "target_block": opts.get("target_block"),
-            "match_key": match_key or opts.get("match_key"),
-            "settle_seconds": opts.get("settle_seconds", 10.0),
-            "run_id": record.run_id,
-            "parent_run": record.parent_run_id,
-        },
-        as_json=as_json,
-        verbose=verbose,
-    )
+    params = record.load_parameters()
+    if match_key:
+        params["match_key"] = match_key
+    run_flow("load", params, as_json=as_json, verbose=verbose)
 
 
 class OnlyChoice(StrEnum):

@@ -71,22 +71,15 @@ def reprocess(
         # The child reports rows by the line they start on (a cell may hold a newline).
         book.record_lineage(child, zip(parsed.record_lines(), claimed, strict=True))
     log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
-    options = parent.options
-    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
-        file=str(source),
-        object_name=parent.object,
-        hub=parent.hub,
-        mapping=parent.mapping,
-        operation=parent.operation,
-        external_id=parent.external_id,
-        chunk_size=options.get("chunk_size", 50_000),
-        serial=serial or bool(options.get("serial")),
-        target_block=target_block or options.get("target_block"),
-        match_key=match_key or options.get("match_key"),
-        run_id=child,
-        parent_run=parent.run_id,
-        return_state=True,
-    )
+    params = parent.load_parameters()
+    # The child's input is written in UTF-8 with commas; its reports go to its own run folder.
+    for name in ("delimiter", "encoding", "report_dir"):
+        params.pop(name, None)
+    params.update(file=str(source), run_id=child, parent_run=parent.run_id)
+    params["serial"] = serial or bool(params.get("serial"))
+    params["target_block"] = target_block or params.get("target_block")
+    params["match_key"] = match_key or params.get("match_key")
+    state: State[Any] = load(**params, return_state=True)  # type: ignore[assignment]
     summary = outcome_of(state)
     if not isinstance(summary, Summary):
         raise summary if isinstance(summary, BaseException) else RuntimeError(str(summary))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# The `load` flow's settings a run records in its options, to be run again with them.
+LOAD_OPTIONS = (
+    "chunk_size",
+    "concurrency",
+    "poll_budget_seconds",
+    "serial",
+    "delimiter",
+    "encoding",
+    "report_dir",
+    "target_block",
+    "match_key",
+    "settle_seconds",
+)
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One load (or reprocess) as the ledger knows it."""
@@ -58,6 +73,21 @@ class RunRecord:
     message: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+
+    def load_parameters(self) -> dict[str, Any]:
+        """The parameters of the `load` flow that ran this run: its file, target and recorded
+        settings (a setting it did not record takes the flow's default)."""
+        return {
+            "file": self.file,
+            "object_name": self.object,
+            "hub": self.hub,
+            "mapping": self.mapping,
+            "operation": self.operation,
+            "external_id": self.external_id,
+            **{name: self.options[name] for name in LOAD_OPTIONS if name in self.options},
+            "run_id": self.run_id,
+            "parent_run": self.parent_run_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -190,13 +220,24 @@ class Ledger:
                     f"run {run.run_id} was for other content or another target: the file changed "
                     "since, so it cannot be resumed"
                 )
+            # The options are those of the run now taking it up (its process, its settings).
+            resumed = replace(
+                existing,
+                status="running",
+                flow_run_id=run.flow_run_id or existing.flow_run_id,
+                options=run.options,
+            )
             with self.engine.begin() as conn:
                 conn.execute(
                     update(tables.runs)
                     .where(tables.runs.c.run_id == run.run_id)
-                    .values(status="running", flow_run_id=run.flow_run_id or existing.flow_run_id)
+                    .values(
+                        status=resumed.status,
+                        flow_run_id=resumed.flow_run_id,
+                        options=json.dumps(resumed.options),
+                    )
                 )
-            return existing
+            return resumed
         values = {**run.__dict__, "options": json.dumps(run.options), "started_at": _now()}
         with self.engine.begin() as conn:
             conn.execute(insert(tables.runs).values(**values))

@@ -3,15 +3,18 @@ lineage by the lines a reprocess input really has, secrets kept out of messages.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from flows.load import load
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError
-from hubload.ledger import Ledger, RowRecord, RunRecord
+from hubload.ledger import LOAD_OPTIONS, Ledger, RowRecord, RunRecord
 from hubload.leftovers import leftover_rows, write_input
 from hubload.reports import RowReport
 from tests.core.postgres import postgres_server
@@ -155,3 +158,24 @@ def test_rows_of_unknown_fate_are_never_plain_failures(tmp_path: Path) -> None:
     rows = list(leftover_rows(None, failed))
     assert [r.outcome for r in rows] == ["unknown"] * 6 + ["failed"] * 2
     assert [r.transient for r in rows[6:]] == [True, False]
+
+
+def test_a_run_taken_up_again_records_its_new_options(book: Ledger) -> None:
+    """A resumed run (or a registered reprocess run that starts loading) records the settings and
+    the process of the run now doing it, so `hubload resume` sees the live process."""
+    taken = book.start_run(replace(run("A"), options={"pid": 4242, "chunk_size": 7}))
+    stored = book.run("A", exact=True)
+    assert stored is not None and stored.options == taken.options == {"pid": 4242, "chunk_size": 7}
+    assert (stored.status, taken.status) == ("running", "running")
+
+
+def test_load_parameters_carry_every_recorded_setting() -> None:
+    """What `resume` and `reprocess` pass to `load`: every recorded setting, each a parameter
+    of the flow (so none is silently dropped, such as the poll budget)."""
+    settings = dict.fromkeys(LOAD_OPTIONS, "v")
+    record = replace(run("B", parent="A"), options={**settings, "host": "h", "pid": 1})
+    params = record.load_parameters()
+    assert "host" not in params and "pid" not in params
+    assert params["poll_budget_seconds"] == "v" and params["parent_run"] == "A"
+    assert set(params) <= set(inspect.signature(load.fn).parameters)
+    assert set(LOAD_OPTIONS) <= set(params)
