@@ -14,35 +14,49 @@ from decimal import Decimal
 from enum import IntEnum
 
 from sandbox.fields import FieldSpec
-from sandbox.ids import looks_like_id
+from sandbox.ids import id_pattern, looks_like_id
 
 NA = "#N/A"
+
+
+def _ascii(pattern: str) -> re.Pattern[str]:
+    """Compiled with ASCII classes: `\\d` is 0-9 only (no Arabic-Indic digit, which a plain
+    `\\d` matches), and `(?i)` folds no long s to `s`."""
+    return re.compile(pattern, re.ASCII)
+
+
 # Possessive quantifiers: no backtracking, so a clean column is checked at C speed.
 _EMAIL_PATTERN = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]++(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]++)*+"
     r"@(?:[A-Za-z0-9-]++\.)++[A-Za-z]{2,}"
 )
-_EMAIL = re.compile(_EMAIL_PATTERN).fullmatch
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
-_DATETIME = re.compile(
+_EMAIL = _ascii(_EMAIL_PATTERN).fullmatch
+_DATE = _ascii(r"\d{4}-\d{2}-\d{2}").fullmatch
+_DATETIME = _ascii(
     r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})"
 ).fullmatch
-_INT = re.compile(r"[+-]?\d+").fullmatch
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?").fullmatch
+_INT = _ascii(r"[+-]?\d+").fullmatch
+_DECIMAL = _ascii(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?").fullmatch
 BOOLEANS = ("true", "false", "1", "0")
+
+
+def _sure(pattern: str) -> re.Pattern[str]:
+    """A sure test: `pattern` or the empty value, in ASCII."""
+    return _ascii(f"(?:{pattern})?")
+
 
 # "Sure" tests: C-speed regexes whose full match proves a value clean (empty included); a
 # value they refuse is only a suspect, judged by the exact check. None of them matches a
 # newline (`sandbox.screens` relies on it to test a whole column in one match).
 _SURE_DATE = r"[1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])"
 _SURE = {
-    "email": re.compile(f"(?:{_EMAIL_PATTERN})?"),
-    "date": re.compile(f"(?:{_SURE_DATE})?"),
-    "datetime": re.compile(
-        f"(?:{_SURE_DATE}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{{1,3}})?"
-        r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d))?"
+    "email": _sure(_EMAIL_PATTERN),
+    "date": _sure(_SURE_DATE),
+    "datetime": _sure(
+        f"{_SURE_DATE}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{{1,3}})?"
+        r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)"
     ),
-    "boolean": re.compile(r"(?i:true|false|1|0)?"),
+    "boolean": _sure(r"(?i:true|false|1|0)"),
 }
 
 
@@ -139,7 +153,7 @@ def _number_checks(spec: FieldSpec) -> list[ValueCheck]:
     digits = spec.digits
     whole = f"\\d{{1,{digits}}}" if digits is not None else r"\d+"
     fraction = "" if spec.native == "int" else r"(?:\.\d*)?"
-    sure = re.compile(f"(?:[+-]?{whole}{fraction})?")
+    sure = _sure(f"[+-]?{whole}{fraction}")
     checks = [_format_check(spec, lambda value: pattern(value) is not None, sure)]
     if digits is not None:
 
@@ -186,7 +200,7 @@ def _reference_check(spec: FieldSpec, prefix: str) -> ValueCheck:
         text = f"{spec.display_name}: id value of incorrect type: {value}"
         return record_error("MALFORMED_ID", text, [spec.name])
 
-    sure = re.compile(f"(?:{re.escape(prefix)}[0-9A-Za-z]{{12}}(?:[0-9A-Za-z]{{3}})?)?")
+    sure = _sure(id_pattern(prefix))
     return ValueCheck(Rank.TYPE, bad, message, sure=sure)
 
 

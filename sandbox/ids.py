@@ -13,6 +13,11 @@ _POD = "5g"
 _ID_RE = re.compile(r"[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?")
 
 
+def id_pattern(key_prefix: str) -> str:
+    """A regex matching exactly the ids `looks_like_id` accepts for `key_prefix`."""
+    return f"(?={re.escape(key_prefix)}){_ID_RE.pattern}"
+
+
 def _base62(number: int, width: int) -> str:
     digits = []
     for _ in range(width):
@@ -60,4 +65,4 @@ def record_ids(spec: ObjectSpec, first_seq: int, count: int) -> list[str]:
 
 def looks_like_id(value: str, key_prefix: str) -> bool:
     """Whether `value` is a well-formed 15- or 18-character id of an object with `key_prefix`."""
-    return _ID_RE.fullmatch(value) is not None and value.startswith(key_prefix)
+    return value.startswith(key_prefix) and _ID_RE.fullmatch(value) is not None

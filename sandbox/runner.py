@@ -143,11 +143,13 @@ class JobRunner:
             if self._acquire_write_lock(should_stop):
                 try:
                     self._upload(job, faults, should_stop)
+                    # Once the job reads COMPLETED (its client need not wait for the copy into
+                    # the database and its fsyncs), but before the next upload writes: a write
+                    # that overtook the checkpoint would keep the WAL from restarting, and it
+                    # would grow by a job's pages each time.
+                    self.store.checkpoint_records()
                 finally:
                     self._write_lock.release()
-                # Once the job reads COMPLETED (and the next upload may write): its client
-                # need not wait for the copy into the database and its fsyncs.
-                self.store.checkpoint_records()
         else:
             self._query(job, should_stop)
 

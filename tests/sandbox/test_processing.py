@@ -124,6 +124,34 @@ def test_screens_single_out_exactly_what_the_sure_tests_refuse() -> None:
                 assert list(screen_of(check)(values)) == expected, (spec.name, field.name)
 
 
+def test_a_value_a_sure_test_proves_clean_passes_its_exact_check() -> None:
+    """The screens trust the sure tests: none may pass a value the exact check refuses (such as
+    Unicode digits, which Python's `\\d` and `int()` take, or the long s, which `(?i)` folds
+    to `s`)."""
+    samples = [
+        "2020-01-1\u0665",  # an Arabic-Indic five
+        "\u0661\u0662\u0663",
+        "1\uff12",  # a fullwidth two
+        "fal\u017fe",  # a long s
+        "tru\u212a",  # not a K: a Kelvin sign (no match anyway)
+        "2024-05-01T12:00:0\u0665Z",
+        "0035g000000000\u0661AAA",
+        "00Q5g0000000001",
+        "12",
+        "true",
+        "2024-02-28",
+    ]
+    for spec in all_objects():
+        for field in spec.fields:
+            for check in value_checks(field, spec.key_prefix if field.native == "id" else ""):
+                sure = check.sure
+                if not isinstance(sure, re.Pattern):
+                    continue
+                for value in samples:
+                    if sure.fullmatch(value):
+                        assert not check.bad(value), (spec.name, field.name, value)
+
+
 def test_records_reach_the_database_file_after_the_job_completes(
     start: Starter, tmp_path: Path
 ) -> None:
@@ -148,3 +176,17 @@ def _count_in_file_alone(db_path: Path, copy: Path) -> int:
         return -1
     finally:
         conn.close()
+
+
+def test_the_wal_does_not_grow_job_after_job(start: Starter, tmp_path: Path) -> None:
+    """Uploads queued at once (two workers): each job's checkpoint ends before the next writes,
+    so the WAL restarts instead of growing by a job's pages each time."""
+    api = start(db_path=tmp_path / "sb.db")
+    content = "LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(4000))
+    api.run("helpdesk", "Contact", content)  # the first job sets the WAL's size
+    wal = Path(f"{records_db_path(tmp_path / 'sb.db')}-wal")
+    one_job = wal.stat().st_size
+    jobs = [api.start_job("helpdesk", "Contact", content) for _ in range(6)]
+    for job_id in jobs:
+        assert api.wait("helpdesk", job_id)["status"] == "COMPLETED"
+    assert wal.stat().st_size <= 2 * one_job, (one_job, wal.stat().st_size)
