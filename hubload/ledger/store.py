@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, and_, create_engine, event, func, insert, make_url, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hubload.errors import ConfigError
@@ -131,16 +131,21 @@ class Ledger:
         """
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")  # the driver we ship
-        self.url = url
         try:
-            self.engine: Engine = create_engine(url)
-            if url.startswith("sqlite"):
+            parsed = make_url(url)
+        except (SQLAlchemyError, ValueError) as exc:  # its text would show the URL
+            raise ConfigError(f"run ledger: malformed URL ({type(exc).__name__})") from None
+        shown = parsed.render_as_string(hide_password=True)
+        if "@" in (parsed.host or ""):  # the rest of the password would be taken for the host
+            raise ConfigError("run ledger: malformed URL (percent-encode '@' in the password)")
+        try:
+            self.engine: Engine = create_engine(parsed)
+            if parsed.drivername.startswith("sqlite"):
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             tables.metadata.create_all(self.engine)
         except (SQLAlchemyError, ImportError) as exc:
-            shown = url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ConfigError(f"run ledger at ...{shown}: {type(exc).__name__}: {first}") from exc
+            raise ConfigError(f"run ledger at {shown}: {type(exc).__name__}: {first}") from exc
 
     @property
     def display_url(self) -> str:

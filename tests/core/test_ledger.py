@@ -136,6 +136,10 @@ def test_a_bad_url_is_a_config_error_without_the_password(tmp_path: Path) -> Non
     assert "s3cret" not in str(info.value)
     with pytest.raises(ConfigError, match="NoSuchModuleError"):
         Ledger("nosuchdb://x")
+    for url in ("postgresql://u:p@ss@word@127.0.0.1:1/db", "postgresql://u:s3cret@h:port/db"):
+        with pytest.raises(ConfigError) as info:
+            Ledger(url)
+        assert "ss@word" not in str(info.value) and "s3cret" not in str(info.value), info.value
 
 
 def test_rows_of_unknown_fate_are_never_plain_failures(tmp_path: Path) -> None:
