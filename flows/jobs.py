@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Literal, cast
+from typing import Any, cast
 from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
@@ -11,22 +11,12 @@ from prefect.futures import PrefectFuture, as_completed
 
 from hubload import progress
 from hubload.client import JobRef, JobStatus
-from hubload.errors import ApiError, JobTimeoutError
 from hubload.exactly_once import TargetCheck
-from hubload.outcomes import (
-    ERRORS_UNREAD,
-    JOB_TIMEOUT,
-    POLL_FAILED,
-    SUBMIT_UNKNOWN,
-    ChunkOutcome,
-    chunk_failed,
-)
+from hubload.outcomes import ChunkOutcome, Stage, step_failed
 from hubload.staging import StagedChunk
 from hubload.submission import Operation
 from hubload.target import Target
 from tasks import load as steps
-
-Stage = Literal["submit", "wait", "outcome"]
 
 
 def run_jobs(
@@ -61,7 +51,9 @@ def run_jobs(
         stage, chunk, job_id = inflight.pop(done)
         result = done.result(raise_on_failure=False)
         if isinstance(result, BaseException):
-            outcomes[chunk.number] = _failed_step(chunk, stage, job_id, result)
+            outcomes[chunk.number] = step_failed(
+                chunk, stage, job_id, result, resend_is_safe=op.resend_is_safe
+            )
         elif isinstance(result, ChunkOutcome):
             outcomes[chunk.number] = result
         elif stage == "submit":
@@ -83,22 +75,3 @@ def run_jobs(
         )
         progress.publish(progress.ProgressEvent("jobs", len(outcomes), len(chunks)))
     return outcomes
-
-
-def _failed_step(
-    chunk: StagedChunk, stage: Stage, job_id: str | None, error: BaseException
-) -> ChunkOutcome:
-    """The outcome of a chunk whose step raised. Only a refusal by the target means nothing was
-    created (``SUBMIT_FAILED``: its rows may be sent again); anything else leaves the rows'
-    fate unknown, for resume to settle."""
-    refused = isinstance(error, ApiError) and not error.outcome_unknown
-    if stage == "submit":
-        code = "SUBMIT_FAILED" if refused else SUBMIT_UNKNOWN
-    elif isinstance(error, JobTimeoutError):
-        code = JOB_TIMEOUT
-    else:
-        code = {"wait": POLL_FAILED, "outcome": ERRORS_UNREAD}[stage]
-    status = {"submit": "NOT_SUBMITTED", "wait": "UNKNOWN", "outcome": "UNKNOWN"}[stage]
-    if isinstance(error, JobTimeoutError):
-        status = error.last_status
-    return chunk_failed(chunk, f"{code}: {error}", job_id=job_id, status=status)

@@ -109,8 +109,8 @@ class ChunkSubmitter:
         without a job (found at the target, or left for a decision).
 
         Raises:
-            ApiError: the target refused the upload (the chunk is marked ``failed``: nothing
-                was created, so its rows may be sent again later).
+            ApiError: the target refused the upload, or an upsert's upload still failed after
+                its retries (the chunk is marked ``failed``: its rows may be sent again later).
             SubmissionUnknownError: something else broke after the chunk was marked
                 ``submitting`` (its fate is unknown; resume settles it).
         """
@@ -163,8 +163,8 @@ class ChunkSubmitter:
                 sleep=self.sleep,
             )
         except ApiError as exc:
-            if exc.outcome_unknown:
-                raise SubmissionUnknownError(str(exc), chunk=chunk.number, path_name="") from exc
+            # Refused, or still failing after the retries. An insert's lost answer raised
+            # SubmissionUnknownError instead; an upsert may be sent again: nothing is unknown.
             self.ledger.mark_chunk(self.run_id, chunk.number, "failed", note=str(exc))
             raise
 

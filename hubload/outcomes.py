@@ -7,9 +7,10 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from hubload.client import BulkClient, JobStatus, RecordError
-from hubload.errors import ReconciliationError
+from hubload.errors import ApiError, JobTimeoutError, ReconciliationError
 from hubload.reports import JobSummary, RowReport
 from hubload.staging import StagedChunk
 
@@ -24,6 +25,9 @@ NEEDS_DECISION = "NEEDS_DECISION"
 UNKNOWN_FATE = frozenset(
     (SUBMIT_UNKNOWN, JOB_TIMEOUT, POLL_FAILED, ERRORS_UNREAD, ERRORS_UNMATCHED, NEEDS_DECISION)
 )
+
+
+Stage = Literal["submit", "wait", "outcome"]
 
 
 def fate_unknown(reason: str) -> bool:
@@ -246,3 +250,30 @@ class Tally:
         ]
         if mismatches:
             raise ReconciliationError("; ".join(itertools.islice(mismatches, 5)))
+
+
+def step_failed(
+    chunk: StagedChunk,
+    stage: Stage,
+    job_id: str | None,
+    error: BaseException,
+    *,
+    resend_is_safe: bool,
+) -> ChunkOutcome:
+    """The outcome of a chunk whose submit, wait or outcome step raised.
+
+    ``SUBMIT_FAILED`` (its rows may be sent again) when the upload was refused, or when it still
+    failed after its retries and sending it again is safe (an upsert); anything else leaves the
+    rows' fate unknown, for resume to settle.
+    """
+    resendable = isinstance(error, ApiError) and (not error.outcome_unknown or resend_is_safe)
+    if stage == "submit":
+        code = "SUBMIT_FAILED" if resendable else SUBMIT_UNKNOWN
+    elif isinstance(error, JobTimeoutError):
+        code = JOB_TIMEOUT
+    else:
+        code = {"wait": POLL_FAILED, "outcome": ERRORS_UNREAD}[stage]
+    status = {"submit": "NOT_SUBMITTED", "wait": "UNKNOWN", "outcome": "UNKNOWN"}[stage]
+    if isinstance(error, JobTimeoutError):
+        status = error.last_status
+    return chunk_failed(chunk, f"{code}: {error}", job_id=job_id, status=status)

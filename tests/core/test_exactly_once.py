@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubload.client import JobRef, PollPolicy
+from hubload.client import JobRef, PollPolicy, RetryPolicy
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import RetriableError
 from hubload.exactly_once import (
@@ -18,7 +18,7 @@ from hubload.exactly_once import (
     rows_at_target,
 )
 from hubload.ledger import Ledger, RunRecord
-from hubload.outcomes import ChunkOutcome
+from hubload.outcomes import ChunkOutcome, fate_unknown, step_failed
 from hubload.staging import StagedChunk, prepare
 from hubload.submission import Operation
 from schemas.catalog import FieldSpec, ObjectSpec
@@ -70,15 +70,20 @@ def wait_records(sandbox: object, count: int) -> None:
 
 
 def submitter(
-    book: Ledger, client: object, op: Operation | None = None, key: str | None = None
+    book: Ledger,
+    client: object,
+    op: Operation | None = None,
+    key: str | None = None,
+    retry: RetryPolicy | None = None,
 ) -> ChunkSubmitter:
     return ChunkSubmitter(
         book,
-        client,
+        client,  # type: ignore[arg-type]
         run_id="r1",
         object_name="Contact",
-        operation=op or Operation(),  # type: ignore[arg-type]
+        operation=op or Operation(),
         check=TargetCheck(match_key=key, settle_seconds=0),
+        retry=retry,
         sleep=lambda s: None,
         poll=QUICK,
     )
@@ -165,6 +170,26 @@ def test_an_upsert_with_unknown_outcome_is_resent(
         assert isinstance(result, JobRef)
         client.wait(result.job_id, QUICK)
     assert sandbox.store.count_records("helpdesk", "Contact") == 2
+
+
+def test_an_upsert_whose_answers_stay_lost_fails_and_may_be_sent_again(
+    start_sb: SandboxFactory, tmp_path: Path, book: Ledger
+) -> None:
+    """Its retries spent, an upsert is a plain failure (sending it again is safe): no second
+    round of uploads, no "decision" asked for, and its rows may be reprocessed."""
+    sandbox = start_sb(lost_response_rate=1.0)
+    chunk = staged(tmp_path, 2, book)
+    upsert = Operation("upsert", "Email")
+    with client_for(sandbox) as client, pytest.raises(RetriableError) as info:
+        submitter(book, client, upsert, retry=RetryPolicy(attempts=2, base_delay=0)).submit(chunk)
+    assert book.chunk("r1", 1).state == "failed"
+    assert sandbox.store.count_jobs() == 2  # one upload and its one retry
+    outcome = step_failed(chunk, "submit", None, info.value, resend_is_safe=True)
+    assert outcome.all_failed_reason is not None
+    assert not fate_unknown(outcome.all_failed_reason)
+    lost_insert = step_failed(chunk, "submit", None, info.value, resend_is_safe=False)
+    assert lost_insert.all_failed_reason is not None
+    assert fate_unknown(lost_insert.all_failed_reason)
 
 
 def test_rows_there_before_the_upload_prove_nothing(
