@@ -222,34 +222,36 @@ class Tally:
         """Rows the target refused, or that never loaded because their job failed."""
         return sum(o.failed for o in self.outcomes.values())
 
+    def problems(self, *, dry_run: bool) -> list[str]:
+        """Why the counts do not reconcile (none when every row read is accounted for exactly
+        once and each job's own counts agree)."""
+        if self.read != self.staged + self.rejected:
+            return [f"read {self.read} rows but staged {self.staged} and rejected {self.rejected}"]
+        if dry_run:
+            return []
+        submitted = sum(o.rows for o in self.outcomes.values())
+        if submitted != self.staged:
+            return [f"staged {self.staged} rows but {submitted} have an outcome"]
+        total = self.succeeded + self.rejected + self.failed
+        if total != self.read:
+            return [
+                f"read {self.read} rows but succeeded {self.succeeded} + rejected {self.rejected} "
+                f"+ failed {self.failed} = {total}"
+            ]
+        return [
+            f"job {o.job_id} (chunk {o.chunk}): {o.count_mismatch}"
+            for o in self.outcomes.values()
+            if o.count_mismatch
+        ]
+
     def check(self, *, dry_run: bool) -> None:
         """Raise unless every row read is accounted for exactly once.
 
         Raises:
             ReconciliationError: the counts do not add up, or a job's counts disagree.
         """
-        if self.read != self.staged + self.rejected:
-            raise ReconciliationError(
-                f"read {self.read} rows but staged {self.staged} and rejected {self.rejected}"
-            )
-        if dry_run:
-            return
-        submitted = sum(o.rows for o in self.outcomes.values())
-        if submitted != self.staged:
-            raise ReconciliationError(f"staged {self.staged} rows but {submitted} have an outcome")
-        total = self.succeeded + self.rejected + self.failed
-        if total != self.read:
-            raise ReconciliationError(
-                f"read {self.read} rows but succeeded {self.succeeded} + rejected {self.rejected} "
-                f"+ failed {self.failed} = {total}"
-            )
-        mismatches = [
-            f"job {o.job_id} (chunk {o.chunk}): {o.count_mismatch}"
-            for o in self.outcomes.values()
-            if o.count_mismatch
-        ]
-        if mismatches:
-            raise ReconciliationError("; ".join(itertools.islice(mismatches, 5)))
+        if problems := self.problems(dry_run=dry_run):
+            raise ReconciliationError("; ".join(itertools.islice(problems, 5)))
 
 
 def step_failed(

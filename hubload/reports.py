@@ -92,11 +92,15 @@ class Summary:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent reading, mapping, validating, staging and running the jobs."""
+    discrepancies: list[str] = field(default_factory=list)
+    """Why the counts do not reconcile, beyond the totals (a job's counts disagreeing)."""
 
     @property
     def reconciles(self) -> bool:
         """Whether every row read is accounted for: succeeded, rejected or failed (a dry run:
-        staged or rejected)."""
+        staged or rejected), and no job's counts disagree."""
+        if self.discrepancies:
+            return False
         if self.dry_run:
             return self.read == self.staged + self.rejected
         return self.read == self.succeeded + self.rejected + self.failed

@@ -73,6 +73,7 @@ def finish(
             **{k: round(v, 3) for k, v in prepared.timings.items()},
             "jobs": round(jobs_seconds, 3),
         },
+        discrepancies=tally.problems(dry_run=dry_run),
     )
     summary.write(run_dir / "summary.json")
     try:

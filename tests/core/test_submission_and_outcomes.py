@@ -19,6 +19,7 @@ from hubload.outcomes import (
     chunk_failed,
     write_failed_report,
 )
+from hubload.reports import Summary
 from hubload.staging import StagedChunk, prepare
 from hubload.submission import Operation, job_path_name, submit_chunk
 from schemas.catalog import FieldSpec, ObjectSpec
@@ -158,6 +159,13 @@ def test_failed_report_and_tally(tmp_path: Path) -> None:
     }
     with pytest.raises(ReconciliationError, match="counted 3 records"):
         Tally(read=3, rejected=0, staged=3, outcomes=mismatch).check(dry_run=False)
+    # summary.json says so too: the totals add up, yet the run does not reconcile.
+    problems = Tally(read=3, rejected=0, staged=3, outcomes=mismatch).problems(dry_run=False)
+    counts = {"read": 3, "staged": 3, "succeeded": 1, "rejected": 0, "failed": 2}
+    fields = {"run_id": "r", "file": "f", "hub": "h", "object": "o", "operation": "insert"}
+    assert Summary(**fields, dry_run=False, **counts).reconciles
+    summary = Summary(**fields, dry_run=False, **counts, discrepancies=problems)
+    assert summary.to_dict()["reconciles"] is False
 
 
 def test_job_status_mismatch_is_detected(tmp_path: Path) -> None:
