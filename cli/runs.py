@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 import os
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hubload.ledger import Ledger, RunRecord
-from hubload.settings import Settings
+if TYPE_CHECKING:
+    from hubload.ledger import Ledger, RunRecord
 
 out = Console()
 
 
 def open_ledger() -> Ledger:
     """The ledger of the current settings."""
-    return Ledger(Settings().resolved_ledger_url())
+    from hubload.ledger import Ledger  # noqa: PLC0415 - SQLAlchemy, only for ledger commands
+
+    return Ledger.from_settings()
 
 
 def still_running(record: RunRecord) -> str | None:

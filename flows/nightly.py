@@ -19,7 +19,7 @@ from hubload.errors import InputFileError
 from hubload.ledger.store import Ledger, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
 from hubload.reports import Summary
-from hubload.settings import Settings
+from tasks.ledger import ledger
 
 DEFAULT_CONFIG = os.environ.get("HUBLOAD_NIGHTLY_CONFIG", "deployments/nightly.yaml")
 
@@ -49,17 +49,13 @@ def nightly(
     """
     log = get_run_logger()
     cfg = NightlyConfig.load(Path(config).expanduser())
-    settings = Settings()
-    ledger = Ledger(settings.resolved_ledger_url())
+    book = ledger()  # the one its load subflows use
     results: list[FileResult] = []
-    try:
-        if cfg.reprocess_transient:
-            results += _reprocess_transient(ledger, target_block)
-        for item in scan(cfg):
-            results.append(_one_file(item, cfg, ledger, force=force, target_block=target_block))
-            log.info("%s: %s %s", item.path.name, results[-1].outcome, results[-1].detail)
-    finally:
-        ledger.close()
+    if cfg.reprocess_transient:
+        results += _reprocess_transient(book, target_block)
+    for item in scan(cfg):
+        results.append(_one_file(item, cfg, book, force=force, target_block=target_block))
+        log.info("%s: %s %s", item.path.name, results[-1].outcome, results[-1].detail)
     failed = [r for r in results if r.outcome in {"failed", "unreadable"}]
     _publish(results)
     message = (

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hubload.errors import ConfigError
 from hubload.ledger import tables
+from hubload.settings import Settings
 
 _BLOCK = 1 << 20
 _BATCH = 500  # lines per IN (...): well under SQLite's bound-parameter limit
@@ -146,6 +147,12 @@ class Ledger:
         except (SQLAlchemyError, ImportError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(f"run ledger at {shown}: {type(exc).__name__}: {first}") from exc
+
+    @classmethod
+    def from_settings(cls) -> Ledger:
+        """The ledger of the current settings (``HUBLOAD_LEDGER_URL``, else
+        ``<home>/ledger.db``)."""
+        return cls(Settings().resolved_ledger_url())
 
     @property
     def display_url(self) -> str:

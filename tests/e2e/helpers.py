@@ -11,7 +11,6 @@ from flows.load import load, outcome_of
 from flows.reprocess import reprocess
 from hubload.ledger import Ledger
 from hubload.reports import Summary
-from hubload.settings import Settings
 
 
 def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, Any]:
@@ -46,4 +45,4 @@ def run_reprocess(run: str, **params: Any) -> tuple[Any, Any]:
 
 def ledger() -> Ledger:
     """The ledger the flows of this test write to (HUBLOAD_HOME is the test's)."""
-    return Ledger(Settings().resolved_ledger_url())
+    return Ledger.from_settings()
