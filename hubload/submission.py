@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,8 +12,6 @@ from hubload.errors import RetriableError, SubmissionUnknownError
 
 if TYPE_CHECKING:
     from hubload.staging import StagedChunk
-
-log = logging.getLogger("hubload.submit")
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,6 @@ def submit_chunk(
     operation: Operation,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    callback_url: str | None = None,
 ) -> JobRef:
     """Upload the chunk as a bulk job, retrying transient failures with backoff and jitter,
     after ``Retry-After`` when the target gives it.
@@ -74,34 +70,21 @@ def submit_chunk(
     """
     policy = policy or RetryPolicy(attempts=5, base_delay=1.0)
     name = job_path_name(run_id, chunk.number)
-    attempt = 1
-    while True:
-        try:
-            return client.upload(
-                object_name,
-                chunk.path,
+
+    def unless_unsafe(exc: RetriableError) -> None:
+        if exc.outcome_unknown and not operation.resend_is_safe:
+            raise SubmissionUnknownError(
+                f"chunk {chunk.number} ({name}): the answer to the upload was lost ({exc}); "
+                "the target may have created the job, so it was not sent again",
+                chunk=chunk.number,
                 path_name=name,
-                metadata=operation.metadata() or None,
-                callback_url=callback_url,
-            )
-        except RetriableError as exc:
-            if exc.outcome_unknown and not operation.resend_is_safe:
-                raise SubmissionUnknownError(
-                    f"chunk {chunk.number} ({name}): the answer to the upload was lost ({exc}); "
-                    "the target may have created the job, so it was not sent again",
-                    chunk=chunk.number,
-                    path_name=name,
-                ) from exc
-            if attempt >= policy.attempts:
-                raise
-            wait = policy.delay(attempt, exc)
-            log.warning(
-                "chunk %d: upload failed (%s); retry %d of %d in %.1fs",
-                chunk.number,
-                exc,
-                attempt,
-                policy.attempts - 1,
-                wait,
-            )
-            sleep(wait)
-            attempt += 1
+            ) from exc
+
+    return policy.run(
+        lambda: client.upload(
+            object_name, chunk.path, path_name=name, metadata=operation.metadata() or None
+        ),
+        sleep,
+        label=f"chunk {chunk.number}: upload failed: ",
+        give_up=unless_unsafe,
+    )

@@ -132,10 +132,6 @@ class ObjectSpec:
         """The field called `name`, matched case-insensitively like Salesforce API names."""
         return self._by_lower.get(name.lower())
 
-    def stored_fields(self) -> list[FieldSpec]:
-        """The fields kept as real columns (all but the generated ones)."""
-        return [f for f in self.fields if f.generated_sql is None]
-
     def metadata(self) -> dict[str, Any]:
         """The body of `GET /objects/{object}/metadata`."""
         return {"fields": [f.metadata() for f in self.fields]}

@@ -76,11 +76,6 @@ class SplitResult:
     valid: np.ndarray
     reasons: dict[int, list[Rejection]] = field(default_factory=dict)
 
-    @property
-    def rejected_positions(self) -> list[int]:
-        """Positions (0-based, in chunk order) of the rejected rows."""
-        return sorted(self.reasons)
-
 
 def fullmatch(values: pd.Series, pattern: str) -> pd.Series:
     """Whether each value matches ``pattern`` whole. Arrow's RE2 engine runs it (10x faster

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
@@ -162,16 +163,54 @@ class RetryPolicy:
     jitter: float = 0.25
     """Each computed delay is spread by up to this share, up or down, so clients do not align."""
 
-    def delay(self, attempt: int, error: RetriableError, rng: random.Random | None = None) -> float:
+    def delay(self, attempt: int, error: RetriableError) -> float:
         """Seconds to wait before attempt ``attempt + 1``: the server's ``Retry-After`` when it
-        gave one (never shortened), else ``base_delay * 2**(attempt-1)`` with jitter."""
+        gave one (without jitter; capped at ``max_delay``, so that one answer cannot stall a
+        run), else ``base_delay * 2**(attempt-1)`` with jitter."""
         if error.retry_after is not None:
             return min(error.retry_after, self.max_delay)
         backoff = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
-        spread = (rng or _RNG).uniform(-self.jitter, self.jitter)
+        spread = _RNG.uniform(-self.jitter, self.jitter)
         return max(0.0, backoff * (1.0 + spread))
 
+    def run(
+        self,
+        call: Callable[[], T],
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        label: str = "",
+        give_up: Callable[[RetriableError], None] | None = None,
+    ) -> T:
+        """``call()``, called again after each retriable failure until the last attempt.
+        ``give_up`` may raise instead of a retry (when sending again would be unsafe).
 
+        Raises:
+            RetriableError: still failing after the last attempt.
+            ApiError: any non-retriable failure, at once.
+        """
+        attempt = 1
+        while True:
+            try:
+                return call()
+            except RetriableError as exc:
+                if give_up is not None:
+                    give_up(exc)
+                if attempt >= self.attempts:
+                    raise
+                wait = self.delay(attempt, exc)
+                log.warning(
+                    "%s%s; retrying in %.1fs (attempt %d of %d)",
+                    label,
+                    exc,
+                    wait,
+                    attempt + 1,
+                    self.attempts,
+                )
+                sleep(wait)
+                attempt += 1
+
+
+T = TypeVar("T")
 _RNG = random.Random()  # noqa: S311 - spreads retry delays; not a secret
 
 
@@ -189,16 +228,4 @@ def send_with_retries(
         RetriableError: still failing after the last attempt.
         ApiError: any non-retriable failure, at once.
     """
-    attempt = 1
-    while True:
-        try:
-            return send(http, build(), stream=stream)
-        except RetriableError as exc:
-            if attempt >= policy.attempts:
-                raise
-            wait = policy.delay(attempt, exc)
-            log.warning(
-                "%s; retrying in %.1fs (attempt %d of %d)", exc, wait, attempt + 1, policy.attempts
-            )
-            sleep(wait)
-            attempt += 1
+    return policy.run(lambda: send(http, build(), stream=stream), sleep)
