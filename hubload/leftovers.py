@@ -33,10 +33,8 @@ def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterato
 
 def _lines_and_reasons(path: Path, column: str) -> Iterator[tuple[int, str]]:
     with path.open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            line = int(row["line"] or 0)
-            if line > 0:  # 0: an error the target gave for no identifiable row
-                yield line, unneutralise(row[column])
+        for row in csv.DictReader(stream):  # every row has its source line: none is skipped
+            yield int(row["line"]), unneutralise(row[column])
 
 
 def unneutralise(cell: str) -> str:
