@@ -12,6 +12,7 @@ from rich.console import Console
 
 from hubload.errors import HubloadError
 from hubload.settings import Settings
+from hubload.targets import TargetKind, configured_kinds
 
 # Prefect reads these when it is first imported: set before importing any flow.
 PREFECT_DEFAULTS = {
@@ -56,29 +57,59 @@ def quiet_expected_tracebacks() -> None:
             handler.setFormatter(_ExpectedErrorsWithoutTraceback(inner))
 
 
+EMBEDDED = "embedded-sandbox"
+"""How runs into the embedded sandbox name its instance (its port changes at every start)."""
+
+
+def chosen_kind(kind: TargetKind | None) -> TargetKind | None:
+    """The target kind asked for: the option, else ``HUBLOAD_TARGET``, else None (whichever is
+    configured)."""
+    return kind or Settings().target
+
+
 @contextmanager
-def target_settings(console: Console, *, block: str | None = None) -> Iterator[Settings]:
-    """The settings of the configured target; with none (and no target block named), start the
-    embedded sandbox, say so, and point the settings (and the environment, for the flow) at it
-    until the block ends."""
-    settings = Settings()
-    if settings.target_configured or block:
-        yield settings
+def target_settings(
+    console: Console, *, kind: TargetKind | None = None, block: str | None = None
+) -> Iterator[TargetKind | None]:
+    """The target kind to use. With no target of that kind configured (and no block named),
+    start the embedded sandbox, say so, and point the environment at the face of the chosen kind
+    (Open Connectors by default) until the block ends."""
+    chosen = chosen_kind(kind)
+    configured = configured_kinds()
+    if block or (chosen in configured if chosen else configured):
+        yield chosen
         return
     from sandbox.config import SandboxConfig  # noqa: PLC0415 - only when no target is set
     from sandbox.server import start_sandbox  # noqa: PLC0415
 
-    db_path = settings.home / "sandbox" / "sandbox.db"
+    face = chosen or TargetKind.OPEN_CONNECTORS
+    db_path = Settings().home_dir() / "sandbox" / "sandbox.db"
     with start_sandbox(SandboxConfig(db_path=db_path)) as sandbox:
+        env = {"HUBLOAD_TARGET": face.value}
+        if face is TargetKind.SALESFORCE:
+            where = sandbox.salesforce_instance_url
+            env |= {
+                "HUBLOAD_SF_LOGIN_URL": where,
+                "HUBLOAD_SF_INSTANCE_URL": where,
+                "HUBLOAD_SF_CLIENT_ID": sandbox.oauth_client_id,
+                "HUBLOAD_SF_CLIENT_SECRET": sandbox.oauth_client_secret,
+                "HUBLOAD_SF_INSTANCE_NAME": EMBEDDED,
+            }
+        else:
+            where = sandbox.base_url
+            env |= {
+                "HUBLOAD_BASE_URL": where,
+                "HUBLOAD_AUTHORIZATION": sandbox.authorization,
+                "HUBLOAD_INSTANCE_NAME": EMBEDDED,
+            }
         console.print(
-            f"[dim]no target configured (HUBLOAD_BASE_URL): using the embedded sandbox at "
-            f"{sandbox.base_url}, data in {db_path}[/dim]"
+            f"[dim]no {face.value} target configured: using the embedded sandbox at {where}, "
+            f"data in {db_path}[/dim]"
         )
-        saved = {k: os.environ.get(k) for k in ("HUBLOAD_BASE_URL", "HUBLOAD_AUTHORIZATION")}
-        os.environ["HUBLOAD_BASE_URL"] = sandbox.base_url
-        os.environ["HUBLOAD_AUTHORIZATION"] = sandbox.authorization
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
         try:
-            yield Settings()
+            yield face
         finally:
             for key, value in saved.items():
                 if value is None:

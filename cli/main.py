@@ -12,9 +12,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from cli import targets as runner_targets
 from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
 from cli.render import progress_bar, summary_table
 from cli.runs import open_ledger, runs_app_commands, still_running
+from cli.targets import HubOption, TargetOption
 from hubload.errors import (
     AuthError,
     ConfigError,
@@ -23,11 +25,11 @@ from hubload.errors import (
     NotFoundError,
     ReconciliationError,
 )
+from hubload.ledger import RowOutcome, RunStatus
+from hubload.options import LoadRequest
 from hubload.plan import check_inputs
-from hubload.reports import Summary
-from hubload.settings import Settings
-from hubload.submission import Operation
-from hubload.target import Target
+from hubload.summary import Summary
+from hubload.targets import TargetKind
 from sandbox.cli import sandbox_command
 
 if TYPE_CHECKING:
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="hubload",
-    help="Load CSV files into a CRM through the Open Connectors bulk API, as Prefect flows.",
+    help="Load CSV files into a CRM through its bulk API (Salesforce Bulk API 2.0 or SAP Open "
+    "Connectors), as Prefect flows.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -48,15 +51,13 @@ EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_RECONCILE = 0, 1, 2, 3
 
 
 class OperationChoice(StrEnum):
-    """Insert new records, or upsert on an external id field."""
+    """Insert new records, upsert on an external id field, update or delete by Id."""
 
     insert = "insert"
     upsert = "upsert"
-
-
-HubOption = Annotated[
-    str | None, typer.Option("--hub", help="Hub of the object (default: HUBLOAD_HUB or helpdesk)")
-]
+    update = "update"
+    delete = "delete"
+    hardDelete = "hardDelete"  # noqa: N815 - Salesforce's spelling
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print summary.json instead.")]
@@ -87,6 +88,7 @@ def exit_code_for(exc: BaseException) -> int:
 def load(
     file: Annotated[Path, typer.Argument(help="The CSV file to load.", metavar="FILE")],
     object_name: Annotated[str, typer.Option("--object", help="Target object, e.g. Contact.")],
+    target: TargetOption = None,
     hub: HubOption = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML).")] = None,
     operation: Annotated[OperationChoice, typer.Option()] = OperationChoice.insert,
@@ -120,33 +122,27 @@ def load(
     unreadable file, 3 the counts did not reconcile.
     """
     # What needs no target is checked before Prefect and the sandbox start: errors come at once.
-    try:
-        Operation(kind=operation.value, external_id=external_id, serial=serial)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    check_inputs(file, mapping_file=mapping, delimiter=delimiter, encoding=encoding)
-    run_flow(
-        "load",
-        {
-            "file": str(file),
-            "object_name": object_name,
-            "hub": hub or Settings().hub,
-            "mapping": str(mapping) if mapping else None,
-            "operation": operation.value,
-            "external_id": external_id,
-            "chunk_size": chunk_size,
-            "concurrency": concurrency,
-            "dry_run": dry_run,
-            "serial": serial,
-            "delimiter": delimiter,
-            "encoding": encoding,
-            "report_dir": str(report_dir) if report_dir else None,
-            "match_key": match_key,
-            "target_block": target_block,
-        },
-        as_json=as_json,
-        verbose=verbose,
+    request = LoadRequest.of(
+        file=str(file),
+        object_name=object_name,
+        target=target,
+        hub=hub or runner_targets.default_hub(),
+        mapping=str(mapping) if mapping else None,
+        operation=operation.value,
+        external_id=external_id,
+        chunk_size=chunk_size,
+        concurrency=concurrency,
+        dry_run=dry_run,
+        serial=serial,
+        delimiter=delimiter,
+        encoding=encoding,
+        report_dir=str(report_dir) if report_dir else None,
+        match_key=match_key,
+        target_block=target_block,
     )
+    request.operation_spec()
+    check_inputs(file, mapping_file=mapping, delimiter=delimiter, encoding=encoding)
+    run_flow("load", request.model_dump(), as_json=as_json, verbose=verbose)
 
 
 def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool) -> None:
@@ -160,7 +156,11 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
         from flows.reprocess import reprocess as chosen  # noqa: PLC0415
 
     quiet_expected_tracebacks()
-    with target_settings(err, block=params.get("target_block")), progress_bar(err, interactive):
+    kind = TargetKind(params["target"]) if params.get("target") else None
+    with (
+        target_settings(err, kind=kind, block=params.get("target_block")),
+        progress_bar(err, interactive),
+    ):
         state: State[Any] = chosen(**params, return_state=True)
     from flows.load import outcome_of  # noqa: PLC0415
 
@@ -183,13 +183,22 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
     raise typer.Exit(EXIT_OK if result.all_succeeded else EXIT_ROWS)
 
 
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        help="Take the run up even if its process or flow run seems alive, or the target "
+        "configured now is not the one it loaded into."
+    ),
+]
+
+
 @app.command()
 def resume(
-    run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id or Prefect flow-run id (or a prefix).")
+    ],
     match_key: MatchKeyOption = None,
-    force: Annotated[
-        bool, typer.Option(help="Resume even if the run's process or flow run seems alive.")
-    ] = False,
+    force: ForceOption = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -201,22 +210,34 @@ def resume(
     record = book.run(run)
     if record is None:
         raise fail(f"no run {run!r} in the ledger", EXIT_USAGE)
-    undecided = [r for r in book.rows(record.run_id) if r.outcome == "unknown"]
+    undecided = [r for r in book.rows(record.run_id) if r.outcome is RowOutcome.UNKNOWN]
     alive = None if force else still_running(record)
     if alive:
         raise fail(
             f"run {record.run_id} {alive}: resume it once it has stopped (or --force)", EXIT_USAGE
         )
-    if record.status == "completed" or (record.status == "partial" and not undecided):
+    if record.status is RunStatus.COMPLETED or (
+        record.status is RunStatus.PARTIAL and not undecided
+    ):
         raise fail(
             f"run {record.run_id} ended {record.status}: nothing to resume (hubload reprocess "
             "loads its left-over rows)",
             EXIT_USAGE,
         )
-    params = record.load_parameters()
+    request = record.request()
     if match_key:
-        params["match_key"] = match_key
-    run_flow("load", params, as_json=as_json, verbose=verbose)
+        request = request.model_copy(update={"match_key": match_key})
+    run_flow(
+        "load",
+        {
+            **request.model_dump(),
+            "run_id": record.run_id,
+            "parent_run": record.parent_run_id,
+            "force": force,
+        },
+        as_json=as_json,
+        verbose=verbose,
+    )
 
 
 class OnlyChoice(StrEnum):
@@ -230,13 +251,16 @@ class OnlyChoice(StrEnum):
 
 @app.command()
 def reprocess(
-    run: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id or Prefect flow-run id (or a prefix).")
+    ],
     rejected: Annotated[
         Path | None, typer.Option(help="The run's rejected.csv with rows corrected.")
     ] = None,
     only: Annotated[OnlyChoice, typer.Option(help="Which rows to load again.")] = OnlyChoice.all,
     serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
     match_key: MatchKeyOption = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -251,52 +275,10 @@ def reprocess(
             "only": only.value,
             "serial": serial,
             "match_key": match_key,
+            "force": force,
         },
         as_json=as_json,
         verbose=verbose,
-    )
-
-
-@app.command()
-def objects(hub: HubOption = None) -> None:
-    """List the hub's objects."""
-    with target_settings(err) as settings, _client(settings, hub) as client:
-        for name in client.list_objects():
-            out.print(name)
-
-
-@app.command()
-def describe(
-    object_name: Annotated[str, typer.Argument(metavar="OBJECT")], hub: HubOption = None
-) -> None:
-    """Show an object's fields: type, length, required, read-only, picklist values."""
-    from rich.table import Table  # noqa: PLC0415
-
-    with target_settings(err) as settings, _client(settings, hub) as client:
-        spec = client.describe(object_name)
-    table = Table(title=f"{client.hub}/{spec.name}")
-    for column in ("field", "type", "length", "required", "writable", "values"):
-        table.add_column(column)
-    for f in spec.fields.values():
-        table.add_row(
-            f.name,
-            f.native_type,
-            str(f.length or ""),
-            "yes" if f.required else "",
-            "" if f.read_only or not f.createable else "yes",
-            ", ".join(f.picklist[:6]) + (" ..." if len(f.picklist) > 6 else ""),
-        )
-    out.print(table)
-
-
-@app.command()
-def status(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], hub: HubOption = None) -> None:
-    """Show a bulk job's status and counts."""
-    with target_settings(err) as settings, _client(settings, hub) as client:
-        current = client.status(job_id)
-    out.print(
-        f"job {current.job_id}: {current.raw_status} - records {current.records_count}, "
-        f"failed {current.failed_count}" + (f" - {current.message}" if current.message else "")
     )
 
 
@@ -319,56 +301,8 @@ def serve(
     serve_all(nightly_config, target_block, limit=limit)
 
 
-blocks = typer.Typer(help="Prefect block types of hubload.", no_args_is_help=True)
-app.add_typer(blocks, name="blocks")
-target_app = typer.Typer(
-    help="Saved targets (Prefect blocks holding credentials).", no_args_is_help=True
-)
-app.add_typer(target_app, name="target")
-
-
-@blocks.command("register")
-def register_blocks() -> None:
-    """Register the hubload-target block type with the Prefect API."""
-    prepare_prefect()
-    from tasks.blocks import OpenConnectorsTarget  # noqa: PLC0415
-
-    OpenConnectorsTarget.register_type_and_schema()
-    out.print("registered block type hubload-target")
-
-
-@target_app.command("save")
-def save_target(
-    name: Annotated[
-        str, typer.Argument(help="Block name, e.g. hubload-target.")
-    ] = "hubload-target",
-    overwrite: Annotated[bool, typer.Option(help="Replace a block of that name.")] = False,
-) -> None:
-    """Save the target of the environment (HUBLOAD_BASE_URL and credentials) as a block.
-
-    The secrets are read from the environment (or .env), never from the command line.
-    """
-    prepare_prefect()
-    from hubload.settings import Settings  # noqa: PLC0415
-    from tasks.blocks import OpenConnectorsTarget  # noqa: PLC0415
-
-    settings = Settings()
-    target = Target.from_settings(settings)
-    block = OpenConnectorsTarget(
-        base_url=target.base_url,
-        user_secret=target.credentials.user_secret,
-        organization_secret=target.credentials.organization_secret,
-        element_token=target.credentials.element_token,
-    )
-    block.save(name, overwrite=overwrite)
-    out.print(f"saved target {name} ({target.base_url})")
-
-
-def _client(settings: Any, hub: str | None) -> Any:
-    return Target.from_settings(settings, hub).connect(settings)
-
-
 app.command("sandbox")(sandbox_command)
+runner_targets.register(app)
 runs_app_commands(app)
 
 

@@ -11,12 +11,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hubload import progress
-from hubload.reports import Summary
+from hubload.summary import Summary
 
 
 def summary_table(summary: Summary) -> Table:
     """The counts, the jobs and where the reports are."""
-    title = f"{Path(summary.file).name} -> {summary.hub}/{summary.object} ({summary.operation})"
+    title = (
+        f"{Path(summary.file).name} -> {summary.object} ({summary.operation}) of {summary.target}"
+    )
     if summary.dry_run:
         title += " - dry run, nothing submitted"
     table = Table(title=title, show_header=False, title_justify="left")

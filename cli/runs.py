@@ -80,7 +80,8 @@ def runs(
                 "parent_run_id": r.parent_run_id,
                 "status": r.status,
                 "file": r.file,
-                "target": f"{r.hub}/{r.object}",
+                "target": r.target,
+                "object": r.object,
                 "read": r.read,
                 "succeeded": r.succeeded,
                 "rejected": r.rejected,
@@ -99,7 +100,7 @@ def runs(
         table.add_row(
             r.run_id,
             r.status,
-            f"{r.hub}/{r.object}",
+            r.target_label,
             _counts(r),
             str(remaining[r.run_id]),
             r.parent_run_id or "",
@@ -122,7 +123,7 @@ def show(
     out.print(f"[bold]{record.run_id}[/bold] ({record.kind}) {record.status}")
     out.print(f"file      {record.file}")
     on = f" on {record.external_id}" if record.external_id else ""
-    out.print(f"target    {record.hub}/{record.object} ({record.operation}{on})")
+    out.print(f"target    {record.target_label} ({record.operation}{on})")
     out.print(f"rows      {_counts(record)}  (read = succeeded + rejected + failed)")
     if record.parent_run_id:
         out.print(f"parent    {record.parent_run_id}")

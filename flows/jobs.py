@@ -1,4 +1,4 @@
-"""Taking staged chunks through submit, wait and outcome, a bounded number at a time."""
+"""Taking staged chunks through their jobs, a bounded number at a time, with the UI's progress."""
 
 from __future__ import annotations
 
@@ -10,64 +10,44 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.futures import PrefectFuture, as_completed
 
 from hubload import progress
-from hubload.client import JobRef, JobStatus
-from hubload.exactly_once import TargetCheck
-from hubload.outcomes import ChunkOutcome, Stage, step_failed
+from hubload.chunk_run import ChunkJob
+from hubload.outcomes import ChunkOutcome, step_failed
 from hubload.staging import StagedChunk
-from hubload.submission import Operation
-from hubload.target import Target
-from tasks import load as steps
+from hubload.targets import TargetConfig
+from tasks.load import load_chunk
 
 
 def run_jobs(
-    target: Target,
-    object_name: str,
+    config: TargetConfig,
+    job: ChunkJob,
     chunks: list[StagedChunk],
-    run_id: str,
-    op: Operation,
     *,
     concurrency: int,
-    budget: float,
-    check: TargetCheck,
 ) -> dict[int, ChunkOutcome]:
-    """Take each chunk through submit -> wait -> outcome, with at most ``concurrency`` chunks in
-    flight. A chunk whose step fails still gets an outcome: all its rows failed, with the error."""
+    """Run each chunk's ``load-chunk`` task, at most ``concurrency`` at once (one at a time for
+    a target whose uploads must not overlap: its tasks still poll side by side). Every chunk
+    ends with an outcome, even when its task crashed."""
     pending = deque(chunks)
-    inflight: dict[PrefectFuture[Any], tuple[Stage, StagedChunk, str | None]] = {}
+    inflight: dict[PrefectFuture[Any], StagedChunk] = {}
     outcomes: dict[int, ChunkOutcome] = {}
     bar = cast(
-        UUID, create_progress_artifact(0.0, key="load-progress", description=f"jobs of {run_id}")
+        UUID,
+        create_progress_artifact(0.0, key="load-progress", description=f"jobs of {job.run_id}"),
     )
-
     while pending or inflight:
         while pending and len(inflight) < concurrency:
             chunk = pending.popleft()
-            inflight[steps.submit.submit(target, object_name, chunk, run_id, op, check)] = (
-                "submit",
-                chunk,
-                None,
-            )
-        done = next(as_completed(list(inflight)))
-        stage, chunk, job_id = inflight.pop(done)
-        result = done.result(raise_on_failure=False)
-        if isinstance(result, BaseException):
-            outcomes[chunk.number] = step_failed(
-                chunk, stage, job_id, result, resend_is_safe=op.resend_is_safe
-            )
-        elif isinstance(result, ChunkOutcome):
-            outcomes[chunk.number] = result
-        elif stage == "submit":
-            job = cast(JobRef, result)
-            inflight[steps.wait.submit(target, job, budget)] = ("wait", chunk, job.job_id)
-            continue
-        else:
-            status = cast(JobStatus, result)
-            inflight[steps.outcome.submit(target, chunk, status, run_id)] = (
-                "outcome",
-                chunk,
-                job_id,
-            )
-            continue
+            inflight[load_chunk.submit(config, job, chunk)] = chunk
+        for future in [next(as_completed(list(inflight)))]:
+            chunk = inflight.pop(future)
+            result = future.result(raise_on_failure=False)
+            if isinstance(result, ChunkOutcome):
+                outcomes[chunk.number] = result
+            else:  # the task itself crashed: the chunk's fate is unknown
+                error = result if isinstance(result, BaseException) else RuntimeError(str(result))
+                outcomes[chunk.number] = step_failed(
+                    chunk, "submit", None, error, resend_is_safe=job.operation.resend_is_safe
+                )
         update_progress_artifact(
             bar,
             100 * len(outcomes) / len(chunks),

@@ -16,36 +16,38 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import Field
 
 from flows.jobs import run_jobs
+from hubload.chunk_run import ChunkJob
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.exactly_once import TargetCheck
-from hubload.ledger import Ledger, RunRecord, file_sha256
+from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
+from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
-from hubload.reports import Summary
 from hubload.settings import Settings
-from hubload.submission import Operation
+from hubload.summary import Summary
+from hubload.targets import TargetIdentity, TargetKind, open_target
 from tasks import load as steps
 from tasks.blocks import resolve_target
 from tasks.ledger import ledger, record_outcome
 from tasks.report import finish
 from tasks.runs import tag_run, target_lock
 
-MAX_CONCURRENCY = 16
 # What the UI offers in its drop-downs (the JSON schema's enum); the CLI may name any object.
 KNOWN_HUBS = ["helpdesk", "marketing", "crm"]
 KNOWN_OBJECTS = ["Contact", "Account", "Lead", "Case", "contact", "account", "campaign", "list"]
-# Each chunk in flight holds up to three task threads (submit, wait, outcome) at once.
+OPERATIONS = Literal["insert", "upsert", "update", "delete", "hardDelete"]
+# One task thread per chunk in flight.
 # (The cast: Prefect types the flow's runner invariantly over its future type.)
-_RUNNER = cast(
-    "TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=3 * MAX_CONCURRENCY)
-)
+_RUNNER = cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=MAX_CONCURRENCY))
 
 
 def run_name() -> str:
-    """``<file name> -> <hub>/<object>``, the name each load's run shows in the UI."""
+    """``<file name> -> <hub>/<object>`` (Open Connectors) or ``<file name> -> <object>``, the
+    name each load's run shows in the UI."""
     params = flow_run.parameters
     name = Path(str(params.get("file", "?"))).name
-    return f"{name} -> {params.get('hub')}/{params.get('object_name')}"
+    hub = params.get("hub") if params.get("target") != TargetKind.SALESFORCE.value else None
+    return f"{name} -> {hub + '/' if hub else ''}{params.get('object_name')}"
 
 
 def _run_id(file: Path, object_name: str) -> str:
@@ -55,20 +57,16 @@ def _run_id(file: Path, object_name: str) -> str:
     return f"{stamp}-{file.stem}-{object_name}-{run}"
 
 
-@flow(
-    name="load",
-    flow_run_name=run_name,
-    task_runner=_RUNNER,
-    log_prints=False,
-)
+@flow(name="load", flow_run_name=run_name, task_runner=_RUNNER, log_prints=False)
 def load(
     file: str,
     object_name: Annotated[str, Field(json_schema_extra={"enum": KNOWN_OBJECTS})],
+    target: TargetKind | None = None,
     hub: Annotated[str, Field(json_schema_extra={"enum": KNOWN_HUBS})] = "helpdesk",
     mapping: str | None = None,
-    operation: Literal["insert", "upsert"] = "insert",
+    operation: OPERATIONS = "insert",
     external_id: str | None = None,
-    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 50_000,
+    chunk_size: Annotated[int, Field(ge=1, le=MAX_CHUNK_ROWS)] = 50_000,
     concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] = 4,
     dry_run: bool = False,
     serial: bool = False,
@@ -81,85 +79,118 @@ def load(
     settle_seconds: Annotated[float, Field(ge=0)] = 10.0,
     run_id: str | None = None,
     parent_run: str | None = None,
+    force: bool = False,
 ) -> Any:
-    """Load one CSV file into ``hub``/``object_name``; every row ends succeeded, rejected or failed.
+    """Load one CSV file into ``object_name``; every row ends succeeded, rejected or failed.
 
     The run ends Completed with the load's ``Summary`` when every row loaded, and Failed (named
     "Partially loaded") with a ``PartialLoadError`` carrying the summary when some rows were
-    rejected or failed. The target comes from the ``target_block`` (a ``hubload-target`` block)
-    when named, else from the ``HUBLOAD_*`` environment. ``match_key`` (a field such as Email)
-    lets an insert whose upload answer was lost be checked at the target instead of left for a
-    decision (after ``settle_seconds``, so that a job the target did receive has finished).
+    rejected or failed. The target is ``target_block`` (a block of a hubload target type) when
+    named, else the environment's (``HUBLOAD_*``; ``target`` chooses the kind when both are
+    configured). ``match_key`` (a field such as Email) lets an insert whose upload answer was
+    lost, and that the target cannot settle, be checked by key instead of left for a decision.
     ``run_id`` resumes a recorded run (its submitted chunks are polled, not resent);
-    ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's.
+    ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's. A resumed
+    run must load into the target it loaded into, unless ``force``.
     """
+    request = LoadRequest.of(
+        file=file,
+        object_name=object_name,
+        target=target,
+        hub=hub,
+        target_block=target_block,
+        mapping=mapping,
+        operation=operation,
+        external_id=external_id,
+        chunk_size=chunk_size,
+        concurrency=concurrency,
+        dry_run=dry_run,
+        serial=serial,
+        delimiter=delimiter,
+        encoding=encoding,
+        poll_budget_seconds=poll_budget_seconds,
+        report_dir=report_dir,
+        match_key=match_key,
+        settle_seconds=settle_seconds,
+    )
+    return run_load(request, run_id=run_id, parent_run=parent_run, force=force)
+
+
+def run_load(
+    request: LoadRequest, *, run_id: str | None, parent_run: str | None, force: bool = False
+) -> Any:
+    """The body of a ``load`` run (inside a flow run), for a typed request."""
     started = time.monotonic()
     log = get_run_logger()
-    settings = Settings()
-    try:
-        op = Operation(kind=operation, external_id=external_id, serial=serial)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    target = resolve_target(hub, target_block)
-    tag_run(hub, object_name, parent_run)
-    path = Path(file).expanduser()
-    rid = run_id or _run_id(path, object_name)
-    run_dir = (Path(report_dir).expanduser() if report_dir else settings.home / "runs") / rid
+    op = request.operation_spec()
+    config = resolve_target(request.target, request.hub, request.target_block)
+    identity = open_target(config, timeout=Settings().timeout()).identity
+    tag_run(identity, request.object_name, parent_run)
+    path = Path(request.file).expanduser()
+    rid = run_id or _run_id(path, request.object_name)
+    home = Settings()
+    base = Path(request.report_dir).expanduser() if request.report_dir else home.home_dir() / "runs"
+    run_dir = base / rid
     log.info(
-        "run %s: %s -> %s/%s (%s), reports in %s", rid, path, hub, object_name, operation, run_dir
+        "run %s: %s -> %s of %s (%s), reports in %s",
+        rid,
+        path,
+        request.object_name,
+        identity,
+        op.kind.value,
+        run_dir,
     )
-
-    spec = steps.describe_object(target, object_name)
-    mapping_file = Path(mapping).expanduser() if mapping else None
-    load_plan = steps.plan(path, spec, op, mapping_file, delimiter=delimiter, encoding=encoding)
-    if match_key is not None and load_plan.mapping.target.field_named(match_key) is None:
-        raise ConfigError(f"match key {match_key!r} is not a field of {spec.name}")
+    spec = steps.describe_object(config, request.object_name)
+    mapping_file = Path(request.mapping).expanduser() if request.mapping else None
+    load_plan = steps.plan(
+        config,
+        path,
+        spec,
+        op,
+        mapping_file,
+        delimiter=request.delimiter,
+        encoding=request.encoding,
+    )
+    if request.match_key is not None and spec.field_named(request.match_key) is None:
+        raise ConfigError(f"match key {request.match_key!r} is not a field of {spec.name}")
     options = {
+        **request.recorded(),
         "mapping": str(mapping_file.resolve()) if mapping_file else None,
-        "chunk_size": chunk_size,
-        "concurrency": concurrency,
-        "poll_budget_seconds": poll_budget_seconds,
-        "serial": serial,
-        "delimiter": delimiter,
-        "encoding": encoding,
-        "match_key": match_key,
-        "settle_seconds": settle_seconds,
-        "target_block": target_block,
-        "report_dir": report_dir,
         # Who runs it: `hubload resume` will not take over a run whose process still lives.
         "host": socket.gethostname(),
         "pid": os.getpid(),
     }
-    book = None if dry_run else start_run(rid, load_plan, hub, run_dir, options, parent_run)
+    book = None
+    if not request.dry_run:
+        book = start_run(rid, load_plan, identity, run_dir, options, parent_run, force=force)
     try:
-        prepared = steps.prepare_file(load_plan, chunk_size, run_dir)
+        prepared = steps.prepare_file(load_plan, request.chunk_size, run_dir)
         outcomes: dict[int, ChunkOutcome] = {}
         jobs_started = time.monotonic()
         if book is not None and prepared.chunks:
             book.stage_chunks(rid, [(c.number, c.rows, c.sha256) for c in prepared.chunks])
-            check = TargetCheck(match_key=match_key, settle_seconds=settle_seconds)
-            with target_lock(target, spec.name) as lock:
-                log.info(
-                    "holding %s: no other load of %s/%s runs its jobs now", lock, hub, spec.name
-                )
+            job = ChunkJob(
+                run_id=rid,
+                object_name=spec.name,
+                operation=op,
+                check=TargetCheck(
+                    match_key=request.match_key, settle_seconds=request.settle_seconds
+                ),
+                poll_budget=request.poll_budget_seconds,
+            )
+            with target_lock(identity, spec.name) as lock:
+                log.info("holding %s: no other load of %s runs its jobs now", lock, spec.name)
                 outcomes = run_jobs(
-                    target,
-                    spec.name,
-                    prepared.chunks,
-                    rid,
-                    op,
-                    concurrency=concurrency,
-                    budget=poll_budget_seconds,
-                    check=check,
+                    config, job, prepared.chunks, concurrency=request.effective_concurrency
                 )
         summary: Summary = finish(
             rid,
             load_plan,
-            hub=hub,
+            identity=identity,
             prepared=prepared,
             outcomes=outcomes,
             run_dir=run_dir,
-            dry_run=dry_run,
+            dry_run=request.dry_run,
             seconds=time.monotonic() - started,
             jobs_seconds=time.monotonic() - jobs_started,
         )
@@ -167,7 +198,7 @@ def load(
             record_outcome(rid, summary)
     except BaseException as exc:
         if book is not None:
-            book.finish_run(rid, "failed", message=str(exc)[:2000])
+            book.finish_run(rid, RunStatus.FAILED, message=str(exc)[:2000])
         raise
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)
@@ -186,22 +217,32 @@ def outcome_of(state: State[Any]) -> Any:
 def start_run(
     rid: str,
     load_plan: LoadPlan,
-    hub: str,
+    identity: TargetIdentity,
     run_dir: Path,
     options: dict[str, Any],
     parent_run: str | None,
+    *,
+    force: bool = False,
 ) -> Ledger:
-    """Record the run in the ledger (or find it there: a resumed or retried run)."""
+    """Record the run in the ledger (or find it there: a resumed or retried run, which must
+    load into the target it loaded into, unless ``force``).
+
+    Raises:
+        ConfigError: a resumed run's recorded target (or content) differs.
+    """
     book = ledger()
+    earlier = book.run(rid, exact=True)
+    if earlier is not None and earlier.file_sha256:
+        earlier.check_target(identity, force=force)
     book.start_run(
         RunRecord(
             run_id=rid,
-            kind="reprocess" if parent_run else "load",
+            kind=RunKind.REPROCESS if parent_run else RunKind.LOAD,
             file=str(load_plan.file),
             file_sha256=file_sha256(load_plan.file),
-            hub=hub,
+            target=identity.key,
             object=load_plan.mapping.target.name,
-            operation=load_plan.operation.kind,
+            operation=load_plan.operation.kind.value,
             external_id=load_plan.operation.external_id,
             mapping=options.get("mapping"),
             options=options,

@@ -15,10 +15,12 @@ from prefect.states import Completed, Failed
 
 from flows.load import load, outcome_of
 from flows.reprocess import reprocess
-from hubload.errors import InputFileError
-from hubload.ledger.store import Ledger, file_sha256
+from hubload.errors import HubloadError, InputFileError
+from hubload.ledger import Ledger, RunStatus, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
-from hubload.reports import Summary
+from hubload.summary import Summary
+from hubload.targets import open_target
+from tasks.blocks import resolve_target
 from tasks.ledger import ledger
 
 DEFAULT_CONFIG = os.environ.get("HUBLOAD_NIGHTLY_CONFIG", "deployments/nightly.yaml")
@@ -71,14 +73,18 @@ def nightly(
 def _one_file(
     item: InboxFile, cfg: NightlyConfig, ledger: Ledger, *, force: bool, target_block: str | None
 ) -> FileResult:
+    src = item.source
+    try:
+        identity = open_target(resolve_target(src.target, src.hub, target_block)).identity
+    except HubloadError as exc:
+        return FileResult(item.path.name, "failed", f"left in the inbox: {exc}")
     sha = file_sha256(item.path)
-    earlier = ledger.loaded_file(sha)
+    earlier = ledger.loaded_file(sha, identity, src.object, src.operation)
     if earlier and not force:
         move_to(item.path, cfg.archive or cfg.inbox / "archive")
         return FileResult(
             item.path.name, "skipped", f"same content loaded by run {earlier['run_id']}"
         )
-    src = item.source
     # One run id per content and target: a load that failed after sending chunks is resumed
     # the next night (its chunks polled, not sent again); a forced reload is a new run.
     run_id = f"{item.path.stem}-{src.object}-{sha[:12]}"
@@ -87,6 +93,7 @@ def _one_file(
     state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
         file=str(item.path),
         object_name=src.object,
+        target=src.target,
         hub=src.hub,
         mapping=src.mapping,
         operation=src.operation,
@@ -103,8 +110,8 @@ def _one_file(
     if not isinstance(result, Summary):
         return FileResult(item.path.name, "failed", f"left in the inbox: {result}")
     if earlier:
-        ledger.forget_file(sha)
-    ledger.record_file(sha, item.path, src.hub, src.object, result.run_id)
+        ledger.forget_file(sha, identity, src.object, src.operation)
+    ledger.record_file(sha, item.path, identity, src.object, src.operation, result.run_id)
     move_to(item.path, cfg.archive or cfg.inbox / "archive")
     counts = {k: getattr(result, k) for k in ("read", "succeeded", "rejected", "failed")}
     outcome = "loaded" if result.all_succeeded else "partial"
@@ -119,7 +126,7 @@ def _reprocess_transient(ledger: Ledger, target_block: str | None) -> list[FileR
         started = run.started_at
         if started is not None and started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
-        if run.status != "partial" or started is None or started < since:
+        if run.status is not RunStatus.PARTIAL or started is None or started < since:
             continue
         if not any(r.transient for r in ledger.rows(run.run_id)):
             continue

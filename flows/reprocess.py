@@ -13,10 +13,12 @@ from prefect.states import Completed, Failed
 from flows.load import load, outcome_of
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
-from hubload.ledger import Ledger, RunRecord
+from hubload.ledger import Ledger, RowOutcome, RunKind, RunRecord, RunStatus
 from hubload.leftovers import fixed_rows, original_cells, report_header, write_input
-from hubload.reports import Summary
 from hubload.settings import Settings
+from hubload.summary import Summary
+from hubload.targets import open_target
+from tasks.blocks import resolve_target
 from tasks.ledger import ledger
 
 Only = Literal["all", "transient", "failed", "rejected"]
@@ -35,23 +37,30 @@ def reprocess(
     serial: bool = False,
     target_block: str | None = None,
     match_key: str | None = None,
+    force: bool = False,
 ) -> Any:
     """Resubmit the rows of ``run`` that failed at the target (all, or only the transient
     errors such as UNABLE_TO_LOCK_ROW), and the corrected rejected rows of ``rejected_file`` (the
     run's rejected.csv, edited), validated again. The new run is linked to its parent; each row
     it loads resolves the parent's; a row already resolved, or being reprocessed by another run,
     is never sent again. Rows whose fate is unknown are left alone: resume the run instead.
+    The rows go to the target the parent loaded into: another configured target is refused
+    unless ``force``.
     """
     log = get_run_logger()
     book = ledger()
     parent = book.run(run)
     if parent is None:
         raise ConfigError(f"no run {run!r} in the ledger ({book.display_url})")
-    if parent.status == "running":
+    if parent.status is RunStatus.RUNNING:
         raise ConfigError(f"run {parent.run_id} has not finished: resume it (hubload resume)")
+    request = parent.request()
+    block = target_block or request.target_block
+    config = resolve_target(request.target, request.hub, block)
+    parent.check_target(open_target(config).identity, force=force)
     child = f"{parent.run_id}-r{str(flow_run.id or 'local')[:8]}"
     lines, cells = _select(book, parent, only, Path(rejected_file) if rejected_file else None)
-    child_dir = Settings().home / "runs" / child
+    child_dir = Settings().home_dir() / "runs" / child
     child_dir.mkdir(parents=True, exist_ok=True)
     source = child_dir / "input.csv"
     # Registered (running) before claiming: its claims are live from the first moment.
@@ -71,15 +80,21 @@ def reprocess(
         # The child reports rows by the line they start on (a cell may hold a newline).
         book.record_lineage(child, zip(parsed.record_lines(), claimed, strict=True))
     log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
-    params = parent.load_parameters()
     # The child's input is written in UTF-8 with commas; its reports go to its own run folder.
-    for name in ("delimiter", "encoding", "report_dir"):
-        params.pop(name, None)
-    params.update(file=str(source), run_id=child, parent_run=parent.run_id)
-    params["serial"] = serial or bool(params.get("serial"))
-    params["target_block"] = target_block or params.get("target_block")
-    params["match_key"] = match_key or params.get("match_key")
-    state: State[Any] = load(**params, return_state=True)  # type: ignore[assignment]
+    params = request.model_copy(
+        update={
+            "file": str(source),
+            "delimiter": None,
+            "encoding": None,
+            "report_dir": None,
+            "serial": serial or request.serial,
+            "target_block": block,
+            "match_key": match_key or request.match_key,
+        }
+    ).model_dump()
+    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
+        **params, run_id=child, parent_run=parent.run_id, return_state=True
+    )
     summary = outcome_of(state)
     if not isinstance(summary, Summary):
         raise summary if isinstance(summary, BaseException) else RuntimeError(str(summary))
@@ -107,14 +122,16 @@ def _select(
     cells: dict[int, list[str]] = {}
     if only in {"all", "failed", "transient"}:
         failed = {
-            r.line for r in left if r.outcome == "failed" and (only != "transient" or r.transient)
+            r.line
+            for r in left
+            if r.outcome is RowOutcome.FAILED and (only != "transient" or r.transient)
         }
         cells.update(original_cells(Path(parent.run_dir) / "chunks", failed))
         lines |= failed & set(cells)
     if only == "rejected" and fixed is None:
         raise ConfigError("--only rejected needs the corrected rows: --rejected FIXED.csv")
     if fixed is not None and only in {"all", "rejected"}:
-        rejected = {r.line for r in left if r.outcome == "rejected"}
+        rejected = {r.line for r in left if r.outcome is RowOutcome.REJECTED}
         for line, row in fixed_rows(fixed, _header(parent)):
             if line in rejected:
                 cells[line] = row
@@ -136,10 +153,10 @@ def _register(book: Ledger, parent: RunRecord, child: str, source: Path, child_d
     book.start_run(
         RunRecord(
             run_id=child,
-            kind="reprocess",
+            kind=RunKind.REPROCESS,
             file=str(source),
             file_sha256="",
-            hub=parent.hub,
+            target=parent.target,
             object=parent.object,
             operation=parent.operation,
             external_id=parent.external_id,

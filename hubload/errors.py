@@ -3,7 +3,7 @@
     HubloadError                      root: catch this to catch everything hubload raises
     ├── ConfigError                   bad settings, mapping or usage: fix the configuration (exit 2)
     ├── InputFileError                the input file cannot be read whole: nothing was submitted
-    ├── ApiError                      the bulk API answered with an error, or could not be reached
+    ├── ApiError                      the target answered with an error, or could not be reached
     │   ├── RetriableError            429, 5xx, timeouts and connection failures: try again later
     │   ├── AuthError                 401 / 403: the credentials are wrong or lack a permission
     │   └── FatalApiError             any other 4xx: the request itself is wrong, do not retry
@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hubload.reports import Summary
+    from hubload.summary import Summary
 
 
 class HubloadError(Exception):
@@ -43,13 +43,15 @@ class InputFileError(HubloadError):
 
 
 class ApiError(HubloadError):
-    """The bulk API answered with an error status, or could not be reached at all."""
+    """The target answered with an error status, or could not be reached at all. ``code`` is
+    the target's own error code when it gave one (``INVALID_SESSION_ID``)."""
 
     def __init__(
         self,
         message: str,
         *,
         status_code: int | None = None,
+        code: str | None = None,
         request_id: str | None = None,
         provider_message: str | None = None,
         method: str | None = None,
@@ -62,6 +64,7 @@ class ApiError(HubloadError):
         self.outcome_unknown = outcome_unknown
         self.message = message
         self.status_code = status_code
+        self.code = code
         self.request_id = request_id
         self.provider_message = provider_message
         self.method = method
@@ -71,7 +74,8 @@ class ApiError(HubloadError):
         head = [f"HTTP {self.status_code}" if self.status_code is not None else None]
         if self.method and self.url:
             head.append(f"{self.method} {self.url}")
-        text = ": ".join([h for h in head if h] + [self.message])
+        message = f"{self.code}: {self.message}" if self.code else self.message
+        text = ": ".join([h for h in head if h] + [message])
         if self.provider_message:
             text += f" (provider: {self.provider_message})"
         if self.request_id:

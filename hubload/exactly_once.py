@@ -1,75 +1,68 @@
 """Write-ahead submission: a chunk is sent at most once unless the target shows it never arrived.
 
-Before an upload the ledger marks the chunk ``submitting``; after it, ``submitted`` with the job
-id. A chunk found ``submitted`` (a retried or resumed run) is polled, never sent again. A chunk
-found ``submitting`` or ``unknown`` (a crash, or an answer lost on the way) has an unknown
-outcome: an upsert is sent again (harmless); an insert is sent again only when a bulk query by
-the user's match key finds none of its rows at the target; when it finds all of them the chunk
-counts as loaded; otherwise, or without a match key, it waits for a person's decision.
+Before an upload the ledger marks the chunk ``submitting`` (with the time, and the job id as
+soon as the target names one); after it, ``submitted`` with the job id. A chunk found
+``submitted`` (a retried or resumed run) is polled, never sent again. A chunk found
+``submitting`` or ``unknown`` (a crash, or an answer lost on the way) is settled by the target
+itself (``Target.settle``: Salesforce by the recorded job, Open Connectors by its job listing).
+When the target cannot tell, an upsert or update is sent again (harmless); an insert is sent
+again only when a look-up by the user's match key finds none of its rows; all of them found
+counts as loaded; otherwise it waits for a person's decision.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
-import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from hubload.client import BulkClient, JobRef, JobState, PollPolicy, RetryPolicy
 from hubload.errors import ApiError, HubloadError, SubmissionUnknownError
-from hubload.ledger import Ledger
+from hubload.http import RetryPolicy
+from hubload.jobs import JobRef, JobState
+from hubload.ledger import ChunkState, Ledger
+from hubload.operations import Operation
 from hubload.outcomes import NEEDS_DECISION, ChunkOutcome, chunk_failed
 from hubload.staging import StagedChunk
-from hubload.submission import Operation, submit_chunk
+from hubload.submission import submit_chunk, upload_of
+from hubload.targets.base import Attempt, Settlement, Target, Verdict
 
 log = logging.getLogger("hubload.exactly_once")
 
 FOUND_AT_TARGET = "FOUND_AT_TARGET"
-_QUERY_BATCH = 100
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-Verdict = Literal["all", "none", "some"]
+_UPLOAD_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+SETTLE_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, budget=120.0)
+KeyVerdict = Literal["all", "none", "some"]
 
 
 @dataclass(frozen=True)
 class TargetCheck:
-    """How an unknown upload is settled: the key to look rows up by, and how long to let a
-    job that the target may have received finish before looking."""
+    """How an unknown upload is settled when the target cannot tell: the key to look rows up
+    by, and how long a job the target may have received can take to appear."""
 
     match_key: str | None = None
     settle_seconds: float = 10.0
 
 
 def rows_at_target(
-    client: BulkClient, object_name: str, chunk: StagedChunk, key: str, policy: PollPolicy
-) -> tuple[Verdict, int]:
-    """How many of the chunk's rows the target holds, found by a bulk query on ``key``.
+    target: Target, object_name: str, chunk: StagedChunk, key: str
+) -> tuple[KeyVerdict, int]:
+    """How many of the chunk's rows the target holds, found by the field ``key``.
 
     A row without a key value cannot be found, so it makes the verdict ``some`` at best.
 
     Raises:
-        ValueError: the key or object name is not a plain identifier.
-        ApiError, JobTimeoutError: the query failed.
+        ConfigError: the key or object name is not a plain name.
+        ApiError, JobTimeoutError: the look-up failed.
     """
-    for name in (key, object_name):
-        if not _IDENTIFIER.fullmatch(name):
-            raise ValueError(f"not a field or object name: {name!r}")
     with chunk.path.open(encoding="utf-8", newline="") as stream:
         values = [row.get(key) or "" for row in csv.DictReader(stream)]
-    wanted = {v for v in values if v}
-    found: set[str] = set()
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), _QUERY_BATCH):
-        batch = ordered[start : start + _QUERY_BATCH]
-        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in batch)
-        # CEQL for the target: values are quoted; the names were checked as identifiers.
-        query = f"select {key} from {object_name} where {key} in ({listed})"  # noqa: S608
-        for record in client.query_records(query, object_name, policy):
-            value = record.get(key)
-            if isinstance(value, str):
-                found.add(value)
+    found = target.find_records(object_name, key, values)
     present = sum(1 for v in values if v and v in found)
     if present == len(values) and values:
         return "all", present
@@ -84,7 +77,7 @@ class ChunkSubmitter:
     def __init__(
         self,
         ledger: Ledger,
-        client: BulkClient,
+        target: Target,
         *,
         run_id: str,
         object_name: str,
@@ -92,113 +85,167 @@ class ChunkSubmitter:
         check: TargetCheck,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        poll: PollPolicy | None = None,
     ) -> None:
         self.ledger = ledger
-        self.client = client
+        self.target = target
         self.run_id = run_id
         self.object_name = object_name
         self.operation = operation
         self.check = check
         self.retry = retry
         self.sleep = sleep
-        self.poll = poll or PollPolicy(budget=300)
 
     def submit(self, chunk: StagedChunk) -> JobRef | ChunkOutcome:
         """The chunk's job (new, or the one recorded), or its outcome when it was settled
         without a job (found at the target, or left for a decision).
 
         Raises:
-            ApiError: the target refused the upload, or an upsert's upload still failed after
-                its retries (the chunk is marked ``failed``: its rows may be sent again later).
+            ApiError: the target refused the upload, or it still failed after its retries (the
+                chunk is marked ``failed``: its rows may be sent again later).
             SubmissionUnknownError: something else broke after the chunk was marked
                 ``submitting`` (its fate is unknown; resume settles it).
         """
+        with self._one_upload_at_a_time():
+            return self._submit(chunk)
+
+    @contextlib.contextmanager
+    def _one_upload_at_a_time(self) -> Iterator[None]:
+        """For a target that settles lost answers by its job listing: no other upload of the
+        object from this process runs between an upload and its settlement (other loads of it
+        are kept out by the per-object slot), so the job that appears is this upload's."""
+        if not self.target.capabilities.serial_uploads:
+            yield
+            return
+        key = f"{self.target.identity.key} {self.object_name}"
+        with _LOCKS_LOCK:
+            lock = _UPLOAD_LOCKS.setdefault(key, threading.Lock())
+        with lock:
+            yield
+
+    def _submit(self, chunk: StagedChunk) -> JobRef | ChunkOutcome:
         record = self.ledger.chunk(self.run_id, chunk.number)
-        if record is not None and record.state in {"submitted", "done"} and record.job_id:
-            log.info(
-                "chunk %d: already submitted as job %s, not sent again", chunk.number, record.job_id
-            )
-            # The wait step reads its status; nothing is sent here.
+        state = record.state if record is not None else ChunkState.STAGED
+        done = {ChunkState.SUBMITTED, ChunkState.DONE}
+        if record is not None and state in done and record.job_id:
+            log.info("chunk %d: already job %s, not sent again", chunk.number, record.job_id)
             return JobRef(job_id=record.job_id, state=JobState.UNKNOWN, raw_status="RECORDED")
-        if record is not None and record.state == "found":
+        if state is ChunkState.FOUND:
             return ChunkOutcome(
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
             )
-        if record is not None and record.state in {"submitting", "unknown"}:
-            settled = self._settle(
-                chunk, f"a previous attempt left chunk {chunk.number} {record.state}"
-            )
+        if state in {ChunkState.SUBMITTING, ChunkState.UNKNOWN}:
+            settled = self._settle(chunk, f"a previous attempt left chunk {chunk.number} {state}")
             if settled is not None:
                 return settled
-        elif self._checks_target and (record is None or record.preexisting is None):
+        elif self._counts_preexisting and (record is None or record.preexisting is None):
             self._count_preexisting(chunk)
         for _ in range(3):
-            self.ledger.mark_chunk(self.run_id, chunk.number, "submitting")
+            self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.SUBMITTING, job_id=None)
             try:
                 job = self._upload(chunk)
             except SubmissionUnknownError as exc:
-                self.ledger.mark_chunk(self.run_id, chunk.number, "unknown", note=str(exc))
+                self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.UNKNOWN, note=str(exc))
                 settled = self._settle(chunk, str(exc))
                 if settled is not None:
                     return settled
                 continue
-            self.ledger.mark_chunk(self.run_id, chunk.number, "submitted", job_id=job.job_id)
+            self.ledger.mark_chunk(
+                self.run_id, chunk.number, ChunkState.SUBMITTED, job_id=job.job_id
+            )
             return job
         return self._undecided(chunk, "the upload's answer was lost three times")
 
     @property
-    def _checks_target(self) -> bool:
-        return self.check.match_key is not None and not self.operation.resend_is_safe
+    def _counts_preexisting(self) -> bool:
+        # Only where a look-up by key may be needed later: an insert into a target whose own
+        # settlement can be inconclusive (a job listing), with a key to look up by.
+        return (
+            self.check.match_key is not None
+            and not self.operation.resend_is_safe
+            and self.target.capabilities.serial_uploads
+        )
 
     def _upload(self, chunk: StagedChunk) -> JobRef:
         try:
             return submit_chunk(
-                self.client,
+                self.target,
                 self.object_name,
                 chunk,
                 run_id=self.run_id,
                 operation=self.operation,
                 policy=self.retry,
                 sleep=self.sleep,
+                on_created=lambda job_id: self.ledger.record_job(self.run_id, chunk.number, job_id),
             )
         except ApiError as exc:
-            # Refused, or still failing after the retries. An insert's lost answer raised
-            # SubmissionUnknownError instead; an upsert may be sent again: nothing is unknown.
-            self.ledger.mark_chunk(self.run_id, chunk.number, "failed", note=str(exc))
+            # Refused, or still failing after the retries. A lost answer raised
+            # SubmissionUnknownError instead where it matters: nothing is unknown here.
+            self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.FAILED, note=str(exc))
             raise
 
     def _count_preexisting(self, chunk: StagedChunk) -> None:
         """Before the first upload: how many of the chunk's rows the target already holds by
-        the match key, so that finding them after a lost answer proves nothing."""
+        the match key, so that finding them after a lost answer proves nothing. A failure here
+        only means that look-up cannot decide later: the chunk is sent all the same."""
         assert self.check.match_key is not None
-        _, present = rows_at_target(
-            self.client, self.object_name, chunk, self.check.match_key, self.poll
+        try:
+            _, present = rows_at_target(self.target, self.object_name, chunk, self.check.match_key)
+        except HubloadError as exc:
+            log.warning("chunk %d: the match key could not be counted first: %s", chunk.number, exc)
+            return
+        self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.STAGED, preexisting=present)
+
+    def _ask_target(self, chunk: StagedChunk) -> Settlement:
+        record = self.ledger.chunk(self.run_id, chunk.number)
+        job_id = record.job_id if record is not None else None
+        known = self.ledger.job_ids(self.target.identity.key, self.object_name)
+        attempt = Attempt(
+            upload=upload_of(chunk, self.run_id),
+            started_at=record.attempt_started_at if record is not None else None,
+            job_id=job_id,
+            known_job_ids=known - {job_id} if job_id else known,
+            quiet_seconds=self.check.settle_seconds,
         )
-        self.ledger.mark_chunk(self.run_id, chunk.number, "staged", preexisting=present)
+        try:
+            return SETTLE_RETRY.run(
+                lambda: self.target.settle(self.object_name, attempt),
+                self.sleep,
+                label=f"chunk {chunk.number}: settling: ",
+            )
+        except HubloadError as exc:
+            return Settlement(Verdict.UNKNOWN, why=f"the target could not be asked: {exc}")
 
-    def _settle(self, chunk: StagedChunk, why: str) -> ChunkOutcome | None:
-        """Settle an unknown upload: None means the chunk may (and must) be sent again.
-
-        All rows found counts as loaded when none was there before the first upload (or when
-        that was not counted: the key is the user's word that it identifies records).
-        """
-        if self.operation.resend_is_safe:
+    def _settle(self, chunk: StagedChunk, why: str) -> JobRef | ChunkOutcome | None:
+        """Settle an unknown upload: None means the chunk may (and must) be sent again."""
+        settlement = self._ask_target(chunk)
+        log.warning("chunk %d: %s; the target says: %s", chunk.number, why, settlement.why)
+        if settlement.verdict is Verdict.JOB and settlement.job is not None:
+            self.ledger.mark_chunk(
+                self.run_id, chunk.number, ChunkState.SUBMITTED, job_id=settlement.job.job_id
+            )
+            return settlement.job
+        if settlement.verdict is Verdict.ABSENT or self.operation.resend_is_safe:
             return None
+        return self._by_key(chunk, f"{why}; {settlement.why}")
+
+    def _by_key(self, chunk: StagedChunk, why: str) -> ChunkOutcome | None:
+        """The last resort: the rows looked up by the match key. All found counts as loaded when
+        none was there before the first upload (or when that was not counted: the key is the
+        user's word that it identifies records); none found means send again."""
         key = self.check.match_key
         if key is None:
             return self._undecided(chunk, f"{why}; give a match key (e.g. --match-key Email)")
         record = self.ledger.chunk(self.run_id, chunk.number)
         before = record.preexisting if record is not None else None
-        self.sleep(self.check.settle_seconds)
         try:
-            verdict, present = rows_at_target(self.client, self.object_name, chunk, key, self.poll)
+            verdict, present = SETTLE_RETRY.run(
+                lambda: rows_at_target(self.target, self.object_name, chunk, key), self.sleep
+            )
         except HubloadError as exc:
             return self._undecided(chunk, f"{why}; the target could not be checked: {exc}")
         log.warning(
-            "chunk %d: %s; %d of %d rows found at the target by %s",
+            "chunk %d: %d of %d rows found at the target by %s",
             chunk.number,
-            why,
             present,
             chunk.rows,
             key,
@@ -207,7 +254,12 @@ class ChunkSubmitter:
             return None
         if verdict == "all" and not before:
             self.ledger.mark_chunk(
-                self.run_id, chunk.number, "found", succeeded=chunk.rows, failed=0, note=why
+                self.run_id,
+                chunk.number,
+                ChunkState.FOUND,
+                succeeded=chunk.rows,
+                failed=0,
+                note=why,
             )
             return ChunkOutcome(
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
@@ -218,7 +270,7 @@ class ChunkSubmitter:
         return self._undecided(chunk, f"{why}; {found}")
 
     def _undecided(self, chunk: StagedChunk, why: str) -> ChunkOutcome:
-        self.ledger.mark_chunk(self.run_id, chunk.number, "unknown", note=why)
+        self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.UNKNOWN, note=why)
         return chunk_failed(
             chunk,
             f"{NEEDS_DECISION}: {why}; not sent again so that no row loads twice",

@@ -7,11 +7,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from hubload.client import parse_error_text
-from hubload.client.records import TRANSIENT_CODES
 from hubload.errors import ConfigError
-from hubload.ledger import RowRecord
+from hubload.ledger import RowOutcome, RowRecord
 from hubload.outcomes import fate_unknown
+from hubload.records import TRANSIENT_CODES, parse_error_text
 from hubload.reports import FORMULA_START
 
 
@@ -19,15 +18,18 @@ def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterato
     """Every rejected, failed or unknown row of a run, by source line."""
     if rejected_csv is not None and rejected_csv.exists():
         for line, reason in _lines_and_reasons(rejected_csv, "reason"):
-            yield RowRecord(line=line, outcome="rejected", reason=reason)
+            yield RowRecord(line=line, outcome=RowOutcome.REJECTED, reason=reason)
     if failed_csv is not None and failed_csv.exists():
         for line, error in _lines_and_reasons(failed_csv, "error"):
             if fate_unknown(error):
-                yield RowRecord(line=line, outcome="unknown", reason=error)
+                yield RowRecord(line=line, outcome=RowOutcome.UNKNOWN, reason=error)
             else:
                 code, _ = parse_error_text(error)
                 yield RowRecord(
-                    line=line, outcome="failed", reason=error, transient=code in TRANSIENT_CODES
+                    line=line,
+                    outcome=RowOutcome.FAILED,
+                    reason=error,
+                    transient=code in TRANSIENT_CODES,
                 )
 
 

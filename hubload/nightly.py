@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hubload.errors import ConfigError
+from hubload.operations import Operation
+from hubload.targets.base import TargetKind
 
 
 class Source(BaseModel):
@@ -18,17 +20,20 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     pattern: str
-    hub: str = "helpdesk"
+    target: TargetKind | None = None
+    hub: str | None = None
     object: str
     mapping: str | None = None
-    operation: Literal["insert", "upsert"] = "insert"
+    operation: Literal["insert", "upsert", "update", "delete", "hardDelete"] = "insert"
     external_id: str | None = None
     chunk_size: int = Field(default=50_000, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _upsert_key(self) -> Source:
-        if (self.operation == "upsert") != (self.external_id is not None):
-            raise ValueError("an upsert needs external_id, and only an upsert takes one")
+        try:
+            Operation.of(self.operation, self.external_id)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
         return self
 
 

@@ -1,18 +1,18 @@
-"""What happened to each submitted row: per-chunk outcomes, the failed-rows report, the summary."""
+"""What happened to each submitted row: the outcome of each chunk, and the tally that must
+reconcile (read = succeeded + rejected + failed)."""
 
 from __future__ import annotations
 
-import csv
 import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from hubload.client import BulkClient, JobStatus, RecordError
 from hubload.errors import ApiError, JobTimeoutError, ReconciliationError
-from hubload.reports import JobSummary, RowReport
-from hubload.staging import StagedChunk
+from hubload.summary import JobSummary
+
+if TYPE_CHECKING:
+    from hubload.staging import StagedChunk
 
 # The codes that start the reason of a chunk whose rows have no known fate at the target: some
 # or all may have loaded. Such rows are never sent again blindly (resume settles them).
@@ -21,9 +21,18 @@ JOB_TIMEOUT = "JOB_TIMEOUT"
 POLL_FAILED = "POLL_FAILED"
 ERRORS_UNREAD = "ERRORS_UNREAD"
 ERRORS_UNMATCHED = "ERRORS_UNMATCHED"
+NOT_REPORTED = "NOT_REPORTED"
 NEEDS_DECISION = "NEEDS_DECISION"
 UNKNOWN_FATE = frozenset(
-    (SUBMIT_UNKNOWN, JOB_TIMEOUT, POLL_FAILED, ERRORS_UNREAD, ERRORS_UNMATCHED, NEEDS_DECISION)
+    (
+        SUBMIT_UNKNOWN,
+        JOB_TIMEOUT,
+        POLL_FAILED,
+        ERRORS_UNREAD,
+        ERRORS_UNMATCHED,
+        NOT_REPORTED,
+        NEEDS_DECISION,
+    )
 )
 
 
@@ -37,7 +46,8 @@ def fate_unknown(reason: str) -> bool:
 
 @dataclass(frozen=True)
 class FailedRow:
-    """A row the target refused: its 1-based position in the chunk (None if unknown)."""
+    """A row that did not load: its 1-based position in the chunk (None if unknown) and why
+    (the target's error, or a code of ``UNKNOWN_FATE`` when its fate is unknown)."""
 
     record_number: int | None
     error: str
@@ -56,6 +66,8 @@ class ChunkOutcome:
     """Set when the whole chunk failed (job error, cancelled, not submitted, timed out)."""
     count_mismatch: str | None = None
     """Set when the target's record counts disagree with what was sent."""
+    successes: Path | None = None
+    """The loaded rows' record ids (position, id, created), where the target gives them."""
 
     @property
     def failed(self) -> int:
@@ -91,116 +103,6 @@ def chunk_failed(
         status=status,
         all_failed_reason=reason,
     )
-
-
-def collect_outcome(
-    client: BulkClient, chunk: StagedChunk, status: JobStatus, *, page_size: int = 500
-) -> ChunkOutcome:
-    """The outcome of a chunk whose job reached a terminal status.
-
-    A completed job's per-record errors are read (all pages) and tied to the chunk's rows.
-    A job that ended otherwise (``ERROR``, ``ABORTED``, ``CANCELLED``) failed every row.
-
-    Raises:
-        ApiError: an error page could not be read.
-    """
-    if not status.succeeded:
-        detail = f": {status.message}" if status.message else ""
-        return chunk_failed(
-            chunk,
-            f"JOB_{status.state.value}: bulk job {status.job_id} ended {status.raw_status}{detail}",
-            job_id=status.job_id,
-            status=status.raw_status,
-        )
-    failed = _tie_to_rows(client.iter_errors(status.job_id, page_size=page_size), chunk)
-    orphans = [f.error for f in failed if f.record_number is None]
-    if orphans:
-        # Which rows failed cannot be told: the chunk's rows have no known fate.
-        return chunk_failed(
-            chunk,
-            f"{ERRORS_UNMATCHED}: bulk job {status.job_id} reported {len(orphans)} error(s) that "
-            f"match no row of the chunk (e.g. {orphans[0]})",
-            job_id=status.job_id,
-            status=status.raw_status,
-        )
-    mismatch = _count_mismatch(status, chunk.rows, len(failed))
-    return ChunkOutcome(
-        chunk=chunk.number,
-        rows=chunk.rows,
-        job_id=status.job_id,
-        status=status.raw_status,
-        failed_rows=tuple(failed),
-        count_mismatch=mismatch,
-    )
-
-
-def _tie_to_rows(errors: Iterable[RecordError], chunk: StagedChunk) -> list[FailedRow]:
-    by_number: dict[int, list[str]] = {}
-    unplaced: list[RecordError] = []
-    for error in errors:
-        if error.record_number is not None and 1 <= error.record_number <= chunk.rows:
-            by_number.setdefault(error.record_number, []).append(error.text)
-        else:
-            unplaced.append(error)
-    if unplaced:
-        _place_by_content(unplaced, chunk, by_number)
-    rows = [FailedRow(n, " | ".join(texts)) for n, texts in sorted(by_number.items())]
-    # Errors that match no row are kept (the caller makes the whole chunk unknown): never dropped.
-    rows += [FailedRow(None, e.text) for e in unplaced]
-    return rows
-
-
-def _place_by_content(
-    unplaced: list[RecordError], chunk: StagedChunk, by_number: dict[int, list[str]]
-) -> None:
-    """Tie errors without a usable record number to rows by their field values."""
-    with chunk.path.open(encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
-        header = next(reader)
-        positions: dict[tuple[str, ...], list[int]] = {}
-        for number, row in enumerate(reader, start=1):
-            positions.setdefault(tuple(row), []).append(number)
-    for error in list(unplaced):
-        key = tuple(error.record.get(name, "") for name in header)
-        free = [n for n in positions.get(key, []) if n not in by_number]
-        if error.record and free:
-            by_number[free[0]] = [error.text]
-            unplaced.remove(error)
-
-
-def _count_mismatch(status: JobStatus, sent: int, failed: int) -> str | None:
-    problems = []
-    if status.records_count is not None and status.records_count != sent:
-        problems.append(f"the target counted {status.records_count} records, {sent} were sent")
-    if status.failed_count is not None and status.failed_count != failed:
-        problems.append(f"the target counted {status.failed_count} failures, {failed} were listed")
-    return "; ".join(problems) or None
-
-
-def write_failed_report(
-    path: Path,
-    source_header: list[str],
-    chunks: list[StagedChunk],
-    outcomes: dict[int, ChunkOutcome],
-) -> int:
-    """Write failed.csv: each failed row's source line, original cells and the target's error.
-
-    Returns the number of rows written.
-    """
-    with RowReport(path, source_header, "error") as report:
-        for chunk in chunks:
-            outcome = outcomes.get(chunk.number)
-            if outcome is None or outcome.failed == 0:
-                continue
-            if outcome.all_failed_reason is not None:
-                wanted = dict.fromkeys(range(1, chunk.rows + 1), outcome.all_failed_reason)
-            else:
-                wanted = {f.record_number: f.error for f in outcome.failed_rows if f.record_number}
-            with chunk.sidecar.open(encoding="utf-8", newline="") as stream:
-                for number, row in enumerate(csv.reader(stream), start=1):
-                    if number in wanted:
-                        report.add(int(row[0]), row[1:], wanted[number])
-        return report.count
 
 
 @dataclass

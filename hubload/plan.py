@@ -1,15 +1,25 @@
-"""Planning a load before any row is read: the file's dialect and header, the checked mapping."""
+"""Planning a load before any row is read: the file's dialect and header, the operation checked
+against the target, and the mapping checked against the object's fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from hubload.csvfile import CsvSource, Dialect, detect_dialect
 from hubload.errors import ConfigError
-from hubload.submission import Operation
+from hubload.operations import ID_FIELD, Operation, OperationKind
+from hubload.targets.base import Capabilities
 from schemas.catalog import ObjectSpec
-from schemas.mapping import MappingError, MappingSpec, ResolvedMapping, resolve
+from schemas.mapping import (
+    LoadMode,
+    MappingError,
+    MappingSpec,
+    ResolvedMapping,
+    parent_lookups,
+    resolve,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,44 @@ class LoadPlan:
         return CsvSource(self.file, self.dialect)
 
 
+def load_mode(operation: Operation, capabilities: Capabilities) -> LoadMode:
+    """What the operation asks of the mapping.
+
+    Raises:
+        ConfigError: the target does not support the operation.
+    """
+    kind = operation.kind
+    if kind not in capabilities.operations:
+        supported = ", ".join(k.value for k in OperationKind if k in capabilities.operations)
+        raise ConfigError(
+            f"this target does not support {kind.value} (it supports {supported}); "
+            f"{kind.value} needs the salesforce target"
+        )
+    if kind is OperationKind.INSERT:
+        return LoadMode(write="create")
+    if kind is OperationKind.UPSERT:
+        return LoadMode(
+            write="upsert",
+            key=operation.external_id,
+            key_must_identify=capabilities.success_ids,
+        )
+    return LoadMode(write="update", key=ID_FIELD, key_only=kind.removes)
+
+
+def read_mapping(mapping_file: Path | None) -> MappingSpec | None:
+    """The mapping file (YAML), read once.
+
+    Raises:
+        ConfigError: unreadable or malformed.
+    """
+    if mapping_file is None:
+        return None
+    try:
+        return MappingSpec.load(mapping_file)
+    except MappingError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def check_inputs(
     file: Path,
     *,
@@ -41,10 +89,7 @@ def check_inputs(
         ConfigError: the mapping file is unreadable or malformed.
         InputFileError: the file cannot be opened, decoded, or has no usable header.
     """
-    try:
-        spec = MappingSpec.load(mapping_file) if mapping_file is not None else None
-    except MappingError as exc:
-        raise ConfigError(str(exc)) from exc
+    spec = read_mapping(mapping_file)
     dialect = detect_dialect(file, delimiter=delimiter, encoding=encoding)
     with CsvSource(file, dialect) as source:
         return spec, dialect, source.header
@@ -54,22 +99,31 @@ def plan_load(
     file: Path,
     target: ObjectSpec,
     operation: Operation,
+    capabilities: Capabilities,
     *,
     mapping_file: Path | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    describe: Callable[[str], ObjectSpec] | None = None,
 ) -> LoadPlan:
-    """Check the mapping against the object's metadata and the file's header.
+    """Check the operation against the target, and the mapping against the object's fields and
+    the file's header. ``describe`` reads a lookup's parent object (its fields are checked too).
 
     Raises:
-        ConfigError: the mapping does not fit the object or the header.
+        ConfigError: the operation or the mapping does not fit the target, the object or the
+            header.
         InputFileError: the file cannot be opened, decoded, or has no usable header.
     """
+    mode = load_mode(operation, capabilities)
     spec, dialect, header = check_inputs(
         file, mapping_file=mapping_file, delimiter=delimiter, encoding=encoding
     )
+    parents: dict[str, ObjectSpec] = {}
+    if spec is not None and describe is not None:
+        for relationship, parent in parent_lookups(spec, target).items():
+            parents[relationship] = describe(parent)
     try:
-        mapping = resolve(spec, target, header, upsert_key=operation.external_id)
+        mapping = resolve(spec, target, header, mode=mode, parents=parents)
     except MappingError as exc:
         raise ConfigError(f"mapping for {target.name}: {exc}") from exc
     return LoadPlan(file=file, dialect=dialect, header=header, mapping=mapping, operation=operation)

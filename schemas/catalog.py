@@ -1,12 +1,13 @@
-"""The object field catalogue: a target object's fields, parsed from its bulk API metadata."""
+"""The object field catalogue: a target object's fields, whichever target described them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
-# vendorNativeType values that carry a format the loader checks before submitting.
+# Native field types that carry a format the loader checks before submitting (Salesforce's
+# names, which both targets pass on).
 EMAIL_TYPES = frozenset({"email"})
 PHONE_TYPES = frozenset({"phone"})
 URL_TYPES = frozenset({"url"})
@@ -16,17 +17,24 @@ INTEGER_TYPES = frozenset({"int", "integer"})
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "number", "decimal"})
 BOOLEAN_TYPES = frozenset({"boolean", "checkbox"})
 PICKLIST_TYPES = frozenset({"picklist", "multipicklist"})
+ID_TYPES = frozenset({"id", "reference"})
+
+
+WriteMode = Literal["create", "upsert", "update"]
+"""How a load sets fields: on records it creates, creates or updates, or only updates."""
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field of a target object, as its metadata describes it."""
+    """One field of a target object, as its target describes it (each target's parser builds
+    these: this layer knows no target's shape)."""
 
     name: str
     native_type: str = "string"
     type: str = "string"
-    display_name: str = ""
+    label: str = ""
     required: bool = False
+    """The field must be set when a record is created (not nillable, createable, no default)."""
     read_only: bool = False
     createable: bool = True
     updateable: bool = True
@@ -35,44 +43,28 @@ class FieldSpec:
     restricted_picklist: bool = False
     external_id: bool = False
     unique: bool = False
+    id_lookup: bool = False
+    """Records can be found by this field (an external id, the record Id, a unique name)."""
+    reference_to: tuple[str, ...] = ()
+    """For a reference field: the objects it can point to."""
+    relationship_name: str | None = None
+    """For a reference field: the name a CSV header uses to give its parent by a lookup field
+    (``Account`` in ``Account.External_Id__c``)."""
 
-    @classmethod
-    def from_metadata(cls, raw: Mapping[str, Any]) -> FieldSpec:
-        """Build a field from one element of ``{"fields": [...]}``, tolerant of missing keys.
-
-        Raises:
-            ValueError: the element has no ``vendorPath``.
-        """
-        name = raw.get("vendorPath") or raw.get("path") or raw.get("name")
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"field metadata without a vendorPath: {dict(raw)!r}")
-        read_only = bool(raw.get("vendorReadOnly", raw.get("readOnly", False)))
-        native = str(raw.get("vendorNativeType") or raw.get("type") or "string").lower()
-        length = raw.get("length", raw.get("maxLength"))
-        return cls(
-            name=name,
-            native_type=native,
-            type=str(raw.get("type") or "string").lower(),
-            display_name=str(raw.get("vendorDisplayName") or name),
-            required=bool(raw.get("vendorRequired", raw.get("required", False))),
-            read_only=read_only,
-            createable=bool(raw.get("createable", not read_only)),
-            updateable=bool(raw.get("updateable", not read_only)),
-            length=int(length) if isinstance(length, int | str) and str(length).isdigit() else None,
-            picklist=_picklist_values(raw.get("picklistValues")),
-            restricted_picklist=bool(raw.get("restrictedPicklist", False)),
-            external_id=bool(raw.get("externalId", False)),
-            unique=bool(raw.get("unique", False)),
-        )
-
-    def writable(self, *, upsert: bool) -> bool:
-        """Whether a load may set this field (insert needs createable; upsert either)."""
+    def writable(self, mode: WriteMode) -> bool:
+        """Whether a load may set this field: a create needs createable, an update updateable,
+        an upsert either."""
         if self.read_only:
             return False
-        return self.createable or (upsert and self.updateable)
+        if mode == "create":
+            return self.createable
+        if mode == "update":
+            return self.updateable
+        return self.createable or self.updateable
 
 
-def _picklist_values(raw: object) -> tuple[str, ...]:
+def picklist_values(raw: object) -> tuple[str, ...]:
+    """The active values of a picklist given as strings or as ``{"value", "active"}`` items."""
     if not isinstance(raw, list):
         return ()
     values: list[str] = []
@@ -94,18 +86,6 @@ class ObjectSpec:
     fields: Mapping[str, FieldSpec] = field(default_factory=dict)
 
     @classmethod
-    def from_metadata(cls, name: str, raw: Mapping[str, Any]) -> ObjectSpec:
-        """Build an object from the body of ``GET /objects/{name}/metadata``.
-
-        Raises:
-            ValueError: the body has no ``fields`` list or a field has no name.
-        """
-        fields = raw.get("fields")
-        if not isinstance(fields, list):
-            raise ValueError(f"metadata of {name!r} has no 'fields' list")
-        return cls.of(name, (FieldSpec.from_metadata(f) for f in fields))
-
-    @classmethod
     def of(cls, name: str, fields: Iterable[FieldSpec]) -> ObjectSpec:
         """Build an object from field specs, keyed by their names."""
         return cls(name=name, fields={f.name: f for f in fields})
@@ -121,3 +101,11 @@ class ObjectSpec:
     def required_fields(self) -> list[FieldSpec]:
         """Fields an insert must set."""
         return [f for f in self.fields.values() if f.required and not f.read_only]
+
+    def relationship(self, name: str) -> FieldSpec | None:
+        """The reference field whose relationship is named ``name`` (any case)."""
+        lowered = name.lower()
+        for spec in self.fields.values():
+            if spec.relationship_name and spec.relationship_name.lower() == lowered:
+                return spec
+        return None

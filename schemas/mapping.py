@@ -1,175 +1,75 @@
-"""Mapping specs: which source column (or constant) feeds each target field, and how.
+"""A mapping resolved against the target object and the file's header, for one operation: every
+field checked to exist and be settable, every column to be in the file, before any row is read.
 
-A mapping file is YAML, keyed by target field (so one column can feed several fields)::
-
-    object: Lead                       # optional; checked against the object being loaded
-    fields:
-      LastName: C_LastName             # a column, as is
-      Email: {column: C_EmailAddress, transform: [trim, lower]}
-      Phone: {column: C_BusPhone, transform: [digits_only]}
-      Birthdate: {column: dob, transform: [{date: ["%d/%m/%Y", "%Y-%m-%d"]}]}
-      LeadSource: {value: Purchased List}   # a constant
-    checks:                            # extra checks, on top of those the metadata implies
-      Email: [{pattern: '.*@acme\\.com', name: acme_only}, {unique: true}]
-
-Problems are raised as ``MappingError`` (a ``ValueError``); the core turns them into its
-``ConfigError``, since this layer imports nothing above it.
+The spec models (what a mapping file says) live in ``schemas.mapping_spec`` and are re-exported
+here.
 """
 
 from __future__ import annotations
 
-import re
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from schemas.catalog import FieldSpec, ObjectSpec, WriteMode
+from schemas.mapping_spec import (
+    DateTransform,
+    ExtraCheck,
+    FieldSource,
+    MappingError,
+    MappingSpec,
+    SimpleTransform,
+    Transform,
+)
 
-from schemas.catalog import FieldSpec, ObjectSpec
-
-SimpleTransform = Literal["trim", "lower", "upper", "digits_only"]
-
-
-class MappingError(ValueError):
-    """The mapping is unreadable, or does not fit the target object or the file's header."""
-
-
-class DateTransform(BaseModel):
-    """Read a date in any of ``date`` (strftime formats) and write it as ``yyyy-MM-dd``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    date: list[str] = Field(min_length=1)
-
-
-Transform = SimpleTransform | DateTransform
-
-
-class FieldSource(BaseModel):
-    """Where one target field's value comes from: a column (transformed) or a constant."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    column: str | None = None
-    value: str | None = None
-    transform: list[Transform] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> FieldSource:
-        if (self.column is None) == (self.value is None):
-            raise ValueError("give exactly one of 'column' or 'value'")
-        return self
+__all__ = [
+    "DateTransform",
+    "ExtraCheck",
+    "FieldMap",
+    "FieldSource",
+    "LoadMode",
+    "MappingError",
+    "MappingSpec",
+    "ResolvedMapping",
+    "SimpleTransform",
+    "Transform",
+    "resolve",
+    "suggest",
+]
 
 
-class ExtraCheck(BaseModel):
-    """A check of the mapping file, beyond those the target's metadata implies."""
+@dataclass(frozen=True)
+class LoadMode:
+    """What the load does, as far as the mapping is concerned."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str | None = None
-    pattern: str | None = None
-    one_of: list[str] | None = None
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=1)
-    required: bool = False
-    unique: bool = False
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> ExtraCheck:
-        rules = [
-            self.pattern is not None,
-            self.one_of is not None,
-            self.min_length is not None,
-            self.max_length is not None,
-            self.required,
-            self.unique,
-        ]
-        if sum(rules) != 1:
-            raise ValueError(
-                "each check takes exactly one of pattern, one_of, min_length, max_length, "
-                "required, unique"
-            )
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(
-                    f"pattern {self.pattern!r} is not a regular expression: {exc}"
-                ) from exc
-        return self
-
-    @property
-    def label(self) -> str:
-        """The check's name in rejection reasons."""
-        if self.name:
-            return self.name
-        for key in ("pattern", "one_of", "min_length", "max_length"):
-            value = getattr(self, key)
-            if value is not None:
-                return f"{key}({value})" if key.endswith("length") else key
-        return "required" if self.required else "unique"
-
-
-class MappingSpec(BaseModel):
-    """A mapping file, as written."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    object: str | None = None
-    fields: dict[str, FieldSource] = Field(default_factory=dict)
-    checks: dict[str, list[ExtraCheck]] = Field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> MappingSpec:
-        """Read a mapping file.
-
-        Raises:
-            MappingError: unreadable file, bad YAML, or a spec that does not fit the format.
-        """
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise MappingError(f"mapping {path}: cannot read: {exc.strerror or exc}") from exc
-        except yaml.YAMLError as exc:
-            raise MappingError(f"mapping {path}: not valid YAML: {_one_line(exc)}") from exc
-        return cls.parse(raw, origin=str(path))
-
-    @classmethod
-    def parse(cls, raw: Any, *, origin: str = "mapping") -> MappingSpec:
-        """Build a spec from parsed YAML; a bare string field value means ``{column: ...}``.
-
-        Raises:
-            MappingError: the structure does not fit the format.
-        """
-        if not isinstance(raw, dict):
-            raise MappingError(
-                f"{origin}: expected a mapping with 'fields', got {type(raw).__name__}"
-            )
-        fields = raw.get("fields") or {}
-        if isinstance(fields, dict):
-            raw = {
-                **raw,
-                "fields": {
-                    str(k): {"column": v} if isinstance(v, str) else v for k, v in fields.items()
-                },
-            }
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise MappingError(f"{origin}: {where}: {first['msg']}") from exc
+    write: WriteMode = "create"
+    """How fields are set: on new records, new or existing ones, or existing ones only."""
+    key: str | None = None
+    """The field rows are matched on: an upsert's external id, or ``Id``."""
+    key_only: bool = False
+    """The upload is exactly the key column (a delete)."""
+    key_must_identify: bool = False
+    """The key must be an external id field or ``Id`` (the target refuses any other)."""
 
 
 @dataclass(frozen=True)
 class FieldMap:
-    """One target field and its resolved source."""
+    """One upload column: the target field (for a lookup, the parent's field under the header
+    name ``Relationship.Field``) and its resolved source."""
 
     field: FieldSpec
     column: str | None
     value: str | None
     transforms: tuple[Transform, ...]
+    columns: tuple[str, ...] = ()
+    """All the columns it reads (several for a composite source, joined by ``separator``)."""
+    separator: str = ", "
 
     @property
     def source(self) -> str:
-        """How reasons name the source: ``column X`` or ``constant``."""
+        """How reasons name the source: ``column X``, ``columns X, Y`` or ``constant``."""
+        if len(self.columns) > 1:
+            return f"columns {', '.join(self.columns)}"
         return f"column {self.column}" if self.column is not None else "constant"
 
 
@@ -181,16 +81,47 @@ class ResolvedMapping:
     fields: tuple[FieldMap, ...]
     checks: dict[str, tuple[ExtraCheck, ...]]
     unmapped_columns: tuple[str, ...]
+    ignored_columns: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> list[str]:
-        """The target fields, in upload column order."""
+        """The upload's columns (field names, ``Relationship.Field`` for lookups), in order."""
         return [f.field.name for f in self.fields]
 
     @property
     def columns_used(self) -> list[str]:
         """The source columns read, each once, in first-use order."""
-        return list(dict.fromkeys(f.column for f in self.fields if f.column is not None))
+        names: list[str] = []
+        for fmap in self.fields:
+            names += list(fmap.columns) or ([fmap.column] if fmap.column else [])
+        return list(dict.fromkeys(names))
+
+    @property
+    def lookups(self) -> list[str]:
+        """The upload columns that give a parent by one of its fields."""
+        return [name for name in self.field_names if "." in name]
+
+
+def suggest(name: str, candidates: list[str]) -> str:
+    """`` (did you mean X?)`` for the closest candidate, or nothing."""
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return f" (did you mean {lowered[close[0]]}?)" if close else ""
+
+
+def parent_lookups(spec: MappingSpec, target: ObjectSpec) -> dict[str, str]:
+    """The parent objects a spec's lookups name, by relationship (``Account`` -> ``Account``),
+    so that their fields can be described before the mapping is resolved."""
+    found: dict[str, str] = {}
+    for name, source in spec.fields.items():
+        relationship, dot, _ = name.partition(".")
+        ref = target.relationship(relationship) if dot else None
+        if ref is None:
+            continue
+        parent = source.parent_object or (ref.reference_to[0] if ref.reference_to else None)
+        if parent:
+            found[relationship.lower()] = parent
+    return found
 
 
 def resolve(
@@ -198,100 +129,228 @@ def resolve(
     target: ObjectSpec,
     header: list[str],
     *,
-    upsert_key: str | None = None,
+    mode: LoadMode | None = None,
+    parents: Mapping[str, ObjectSpec] | None = None,
 ) -> ResolvedMapping:
-    """Check a mapping against the object's metadata, then the header, and resolve it.
+    """Check a mapping against the object's fields, then the header, and resolve it.
 
-    Without a spec, columns named like fields (exactly, else case-insensitively) map themselves.
-    With ``upsert_key`` the load is an upsert on that field: it must be mapped, and it gets the
-    ``required`` and ``unique`` checks.
+    Without a spec, columns named like fields map themselves: exact names first, then names that
+    differ only in case. The key of ``mode`` must be mapped and gets the ``required`` and
+    ``unique`` checks. ``parents`` are the described parent objects of the spec's lookups.
 
     Raises:
         MappingError: every problem found, in one line: an unknown or read-only field, a required
-            field left unmapped, a missing column, or (without a spec) no column matching a field.
+            field left unmapped, a missing column, a key that does not fit the operation, or
+            (without a spec) no column matching a field.
     """
-    upsert = upsert_key is not None
-    spec = spec or _automatic(header, target, upsert=upsert)
+    mode = mode or LoadMode()
+    spec = spec or _automatic(header, target, mode)
     problems: list[str] = []
     if spec.object and spec.object.lower() != target.name.lower():
         problems.append(f"the mapping is for object {spec.object!r}, not {target.name!r}")
-    maps = _map_fields(spec, target, upsert=upsert, problems=problems)
-    checks = _resolve_checks(spec, target, maps, upsert_key, problems)
-    absent = [c for c in dict.fromkeys(m.column for m in maps if m.column) if c not in header]
+    maps = _map_fields(spec, target, mode, parents or {}, problems)
+    checks = _resolve_checks(spec, target, maps, mode, problems)
+    if mode.key_only and mode.key is not None:
+        others = [m.field.name for m in maps if m.field.name.lower() != mode.key.lower()]
+        if others:
+            problems.append(
+                f"this operation takes exactly one column, {mode.key}; also mapped: "
+                f"{', '.join(others)} (leave them out of the mapping)"
+            )
+    used = {c for m in maps for c in (m.columns or ((m.column,) if m.column else ()))}
+    absent = [c for c in dict.fromkeys(sorted(used, key=str)) if c not in header]
     if absent:
+        hint = suggest(absent[0], header)
         problems.append(
-            f"column(s) not in the file's header: {', '.join(absent)} "
+            f"column(s) not in the file's header: {', '.join(absent)}{hint} "
             f"(header: {', '.join(header[:12])}{', ...' if len(header) > 12 else ''})"
         )
     if problems:
         raise MappingError("; ".join(problems))
-    used = {m.column for m in maps}
+    ignored = set(spec.ignore)
     return ResolvedMapping(
         target=target,
         fields=tuple(maps),
         checks=checks,
-        unmapped_columns=tuple(c for c in header if c not in used),
+        unmapped_columns=tuple(c for c in header if c not in used and c not in ignored),
+        ignored_columns=tuple(c for c in header if c in ignored and c not in used),
     )
 
 
 def _map_fields(
-    spec: MappingSpec, target: ObjectSpec, *, upsert: bool, problems: list[str]
+    spec: MappingSpec,
+    target: ObjectSpec,
+    mode: LoadMode,
+    parents: Mapping[str, ObjectSpec],
+    problems: list[str],
 ) -> list[FieldMap]:
     maps: list[FieldMap] = []
+    satisfied: set[str] = set()
     for name, source in spec.fields.items():
-        found = target.field_named(name)
-        if found is None:
-            problems.append(f"{target.name} has no field {name!r}")
-        elif not found.writable(upsert=upsert):
-            problems.append(f"field {found.name} is read-only")
+        if "." in name:
+            found = _lookup_field(name, source, target, mode, parents, problems)
+            if found is None:
+                continue
+            field, reference = found
+            satisfied.add(reference)
         else:
-            maps.append(FieldMap(found, source.column, source.value, tuple(source.transform)))
-    mapped = {m.field.name for m in maps}
-    missing = [f.name for f in target.required_fields() if f.name not in mapped]
-    if missing:
-        problems.append(f"required field(s) not mapped: {', '.join(missing)}")
+            plain = _plain_field(name, target, mode, problems)
+            if plain is None:
+                continue
+            field = plain
+        if field.name in {m.field.name for m in maps}:
+            problems.append(f"field {field.name} is mapped twice")
+            continue
+        columns = tuple(source.source_columns)
+        maps.append(
+            FieldMap(
+                field,
+                columns[0] if columns else None,
+                source.value,
+                tuple(source.transform),
+                columns=columns,
+                separator=source.separator,
+            )
+        )
+    if mode.write != "update":
+        mapped = {m.field.name for m in maps} | satisfied
+        missing = [f.name for f in target.required_fields() if f.name not in mapped]
+        if missing and not mode.key_only:
+            problems.append(f"required field(s) not mapped: {', '.join(missing)}")
     return maps
+
+
+def _plain_field(
+    name: str, target: ObjectSpec, mode: LoadMode, problems: list[str]
+) -> FieldSpec | None:
+    found = target.field_named(name)
+    if found is None:
+        hint = suggest(name, list(target.fields))
+        problems.append(f"{target.name} has no field {name!r}{hint}")
+        return None
+    is_key = mode.key is not None and found.name.lower() == mode.key.lower()
+    if not is_key and not found.writable(mode.write):
+        why = "read-only" if found.read_only else f"not {_settable(mode.write)}"
+        problems.append(f"field {found.name} is {why}")
+        return None
+    return found
+
+
+def _lookup_field(
+    name: str,
+    source: FieldSource,
+    target: ObjectSpec,
+    mode: LoadMode,
+    parents: Mapping[str, ObjectSpec],
+    problems: list[str],
+) -> tuple[FieldSpec, str] | None:
+    """A ``Relationship.Field`` column: the parent record given by one of its lookup fields.
+    Returns the upload's field spec (named as the header gives it) and the reference field."""
+    relationship, _, parent_field = name.partition(".")
+    ref = target.relationship(relationship)
+    if ref is None or not parent_field:
+        names = [f.relationship_name for f in target.fields.values() if f.relationship_name]
+        hint = suggest(relationship, [n for n in names if n])
+        problems.append(f"{target.name} has no relationship {relationship!r}{hint}")
+        return None
+    if not ref.writable(mode.write):
+        problems.append(f"field {ref.name} ({relationship}) is not {_settable(mode.write)}")
+        return None
+    parent_name = source.parent_object or (
+        ref.reference_to[0] if len(ref.reference_to) == 1 else None
+    )
+    if parent_name is None:
+        problems.append(
+            f"{relationship} can point to {', '.join(ref.reference_to) or 'several objects'}: "
+            "name the parent's object (parent_object)"
+        )
+        return None
+    parent = parents.get(relationship.lower())
+    spec = FieldSpec(name=f"{ref.relationship_name}.{parent_field}", required=ref.required)
+    if parent is not None:
+        key = parent.field_named(parent_field)
+        if key is None:
+            hint = suggest(parent_field, list(parent.fields))
+            problems.append(f"{parent.name} has no field {parent_field!r}{hint}")
+            return None
+        if not (key.external_id or key.id_lookup):
+            problems.append(
+                f"{parent.name}.{key.name} cannot find records: a lookup needs an external id "
+                "(or id-lookup) field of the parent"
+            )
+            return None
+        spec = FieldSpec(
+            name=f"{ref.relationship_name}.{key.name}",
+            native_type=key.native_type,
+            type=key.type,
+            length=key.length,
+            required=ref.required,
+        )
+    return spec, ref.name
+
+
+def _settable(mode: WriteMode) -> str:
+    return {"create": "createable", "update": "updateable", "upsert": "createable or updateable"}[
+        mode
+    ]
 
 
 def _resolve_checks(
     spec: MappingSpec,
     target: ObjectSpec,
     maps: list[FieldMap],
-    upsert_key: str | None,
+    mode: LoadMode,
     problems: list[str],
 ) -> dict[str, tuple[ExtraCheck, ...]]:
-    mapped = {m.field.name for m in maps}
+    mapped = {m.field.name.lower(): m.field for m in maps}
     checks: dict[str, tuple[ExtraCheck, ...]] = {}
     for name, extra in spec.checks.items():
-        checked = target.field_named(name)
-        if checked is None or checked.name not in mapped:
+        checked = mapped.get(name.lower())
+        if checked is None:
             problems.append(f"checks name field {name!r}, which is not mapped")
         else:
             checks[checked.name] = tuple(extra)
-    if upsert_key is not None:
-        key = target.field_named(upsert_key)
-        if key is None or key.name not in mapped:
-            problems.append(f"the upsert key {upsert_key!r} must be a mapped field")
-        else:
-            implied = (ExtraCheck(required=True), ExtraCheck(unique=True))
-            checks[key.name] = (*checks.get(key.name, ()), *implied)
+    if mode.key is None:
+        return checks
+    key = mapped.get(mode.key.lower())
+    if key is None:
+        problems.append(f"the key {mode.key!r} of this operation must be a mapped field")
+        return checks
+    if mode.key_must_identify and not (key.external_id or key.name.lower() == "id"):
+        problems.append(
+            f"{key.name} cannot identify records: an upsert's key must be an external id "
+            "field (or Id)"
+        )
+    implied = (ExtraCheck(required=True), ExtraCheck(unique=True))
+    checks[key.name] = (*checks.get(key.name, ()), *implied)
     return checks
 
 
-def _automatic(header: list[str], target: ObjectSpec, *, upsert: bool) -> MappingSpec:
-    # Columns named like read-only fields (an exported Id, CreatedDate) are left out, as unmapped.
+def _automatic(header: list[str], target: ObjectSpec, mode: LoadMode) -> MappingSpec:
+    # Exact names first, then names differing only in case: a column named exactly like a field
+    # wins over one that matches it only case-insensitively. Columns named like fields the load
+    # may not set (an exported Id, CreatedDate) are left out, as unmapped.
     fields: dict[str, FieldSource] = {}
-    for column in header:
-        found = target.field_named(column)
-        if found is not None and found.writable(upsert=upsert) and found.name not in fields:
-            fields[found.name] = FieldSource(column=column)
+    key = mode.key.lower() if mode.key else None
+    for exact in (True, False):
+        for column in header:
+            found = target.fields.get(column) if exact else target.field_named(column)
+            if found is None or found.name in fields or column in _sources(fields):
+                continue
+            is_key = key is not None and found.name.lower() == key
+            if mode.key_only and not is_key:
+                continue
+            if is_key or found.writable(mode.write):
+                fields[found.name] = FieldSource(column=column)
     if not fields:
         raise MappingError(
             f"no column of the file is named like a field of {target.name} "
             f"(header: {', '.join(header[:8])}); give a mapping file"
         )
-    return MappingSpec(fields=fields)
+    position = {column: i for i, column in enumerate(header)}
+    ordered = sorted(fields.items(), key=lambda item: position[item[1].column or ""])
+    return MappingSpec(fields=dict(ordered))
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+def _sources(fields: dict[str, FieldSource]) -> set[str]:
+    return {s.column for s in fields.values() if s.column is not None}

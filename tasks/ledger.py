@@ -8,10 +8,10 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from hubload.ledger import Ledger
+from hubload.ledger import Ledger, RunStatus
 from hubload.leftovers import leftover_rows
-from hubload.reports import Summary
 from hubload.settings import Settings
+from hubload.summary import Summary
 
 
 @functools.cache
@@ -45,7 +45,7 @@ def record_outcome(run_id: str, summary: Summary) -> None:
         )
     book.finish_run(
         run_id,
-        "completed" if summary.all_succeeded else "partial",
+        RunStatus.COMPLETED if summary.all_succeeded else RunStatus.PARTIAL,
         read=summary.read,
         succeeded=summary.succeeded,
         rejected=summary.rejected,

@@ -10,10 +10,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from hubload.errors import ReconciliationError
-from hubload.outcomes import ChunkOutcome, Tally, write_failed_report
+from hubload.outcomes import ChunkOutcome, Tally
 from hubload.plan import LoadPlan
-from hubload.reports import Summary
+from hubload.row_reports import write_failed_report, write_success_report
 from hubload.staging import Prepared
+from hubload.summary import Summary
+from hubload.targets import TargetIdentity
 
 LOAD_EVENT = "hubload.load.finished"
 _TOP = 10
@@ -24,7 +26,7 @@ def finish(
     run_id: str,
     load_plan: LoadPlan,
     *,
-    hub: str,
+    identity: TargetIdentity,
     prepared: Prepared,
     outcomes: dict[int, ChunkOutcome],
     run_dir: Path,
@@ -51,10 +53,16 @@ def finish(
         failed_path = run_dir / "failed.csv"
         write_failed_report(failed_path, load_plan.header, prepared.chunks, outcomes)
         reports["failed"] = str(failed_path)
+        if any(o.successes is not None for o in outcomes.values()):
+            success_path = run_dir / "success.csv"
+            write_success_report(success_path, load_plan.header, prepared.chunks, outcomes)
+            reports["success"] = str(success_path)
     summary = Summary(
         run_id=run_id,
         file=str(load_plan.file),
-        hub=hub,
+        target=str(identity),
+        target_kind=identity.kind.value,
+        place=f"{identity.short}/{load_plan.mapping.target.name}",
         object=load_plan.mapping.target.name,
         operation=load_plan.operation.kind,
         dry_run=dry_run,
@@ -111,7 +119,7 @@ def _publish(summary: Summary, *, outcome: str) -> None:
                 ("failed", summary.failed),
             )
         ],
-        description=f"{summary.file} -> {summary.hub}/{summary.object} ({summary.run_id})",
+        description=f"{summary.file} -> {summary.object} of {summary.target} ({summary.run_id})",
     )
     lines = [f"# Top rejection reasons ({summary.rejected} rows rejected)", ""]
     if summary.top_rejections:
@@ -127,8 +135,8 @@ def _publish(summary: Summary, *, outcome: str) -> None:
         event=LOAD_EVENT,
         resource={
             "prefect.resource.id": f"hubload.load.{summary.run_id}",
-            "prefect.resource.name": f"{Path(summary.file).name} -> {summary.hub}/{summary.object}",
-            "hubload.hub": summary.hub,
+            "prefect.resource.name": f"{Path(summary.file).name} -> {summary.place}",
+            "hubload.target": summary.target_kind,
             "hubload.object": summary.object,
             # What automations match on: clean, partial (rows rejected or failed), dry-run,
             # or unreconciled (the counts did not add up: the run fails).

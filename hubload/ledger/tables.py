@@ -16,13 +16,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# The contents loaded, by target object and operation: the same file is not loaded twice.
 files = Table(
     "loaded_files",
     metadata,
     Column("sha256", String(64), primary_key=True),
+    Column("target", String(600), primary_key=True),  # the target's identity (see targets)
+    Column("object", String(200), primary_key=True),
+    Column("operation", String(20), primary_key=True),
     Column("path", String(2048), nullable=False),
-    Column("hub", String(200), nullable=False),
-    Column("object", String(200), nullable=False),
     Column("run_id", String(300), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
@@ -32,18 +34,18 @@ runs = Table(
     metadata,
     Column("run_id", String(300), primary_key=True),
     Column("parent_run_id", String(300), ForeignKey("runs.run_id"), nullable=True, index=True),
-    Column("kind", String(20), nullable=False),  # load | reprocess
-    Column("flow_run_id", String(64), nullable=True),
+    Column("kind", String(20), nullable=False),  # RunKind
+    Column("flow_run_id", String(64), nullable=True, index=True),
     Column("file", String(2048), nullable=False),
     Column("file_sha256", String(64), nullable=False),
-    Column("hub", String(200), nullable=False),
+    Column("target", String(600), nullable=False),  # the target's identity (see targets)
     Column("object", String(200), nullable=False),
     Column("operation", String(20), nullable=False),
     Column("external_id", String(200), nullable=True),
     Column("mapping", String(2048), nullable=True),
-    Column("options", Text, nullable=False),  # JSON: chunk size, delimiter, encoding, serial...
+    Column("options", Text, nullable=False),  # JSON: the LoadRequest, and who runs it
     Column("run_dir", String(2048), nullable=False),
-    Column("status", String(20), nullable=False),  # running | completed | partial | failed
+    Column("status", String(20), nullable=False),  # RunStatus
     Column("read", Integer, nullable=True),
     Column("succeeded", Integer, nullable=True),
     Column("rejected", Integer, nullable=True),
@@ -60,11 +62,11 @@ chunks = Table(
     Column("number", Integer, primary_key=True),
     Column("rows", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
-    # staged -> submitting -> submitted -> done; or unknown (an upload's answer was lost and
-    # the target could not tell), failed (never accepted).
-    Column("state", String(20), nullable=False),
-    Column("job_id", String(200), nullable=True),
+    Column("state", String(20), nullable=False),  # ChunkState
+    Column("job_id", String(200), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # When the current (or last) upload attempt began: a lost answer is settled from it.
+    Column("attempt_started_at", DateTime(timezone=True), nullable=True),
     Column("job_status", String(40), nullable=True),
     Column("succeeded", Integer, nullable=True),
     Column("failed", Integer, nullable=True),
@@ -80,7 +82,7 @@ rows = Table(
     metadata,
     Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
     Column("line", Integer, primary_key=True),
-    Column("outcome", String(20), nullable=False),  # rejected | failed | unknown
+    Column("outcome", String(20), nullable=False),  # RowOutcome
     Column("reason", Text, nullable=False),
     Column("transient", Boolean, nullable=False, default=False),
     Column("claimed_by", String(300), nullable=True),  # a reprocess run working on it

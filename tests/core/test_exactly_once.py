@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hubload.client import JobRef, PollPolicy, RetryPolicy
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import RetriableError
 from hubload.exactly_once import (
@@ -17,13 +16,17 @@ from hubload.exactly_once import (
     TargetCheck,
     rows_at_target,
 )
-from hubload.ledger import Ledger, RunRecord
+from hubload.http import RetryPolicy
+from hubload.jobs import JobRef, PollPolicy
+from hubload.ledger import ChunkState, Ledger, RunKind, RunRecord
+from hubload.operations import Operation
 from hubload.outcomes import ChunkOutcome, fate_unknown, step_failed
 from hubload.staging import StagedChunk, prepare
-from hubload.submission import Operation
+from hubload.targets import Target
+from hubload.targets.open_connectors import OpenConnectorsTarget
 from schemas.catalog import FieldSpec, ObjectSpec
 from schemas.mapping import resolve
-from tests.conftest import SandboxFactory, client_for
+from tests.conftest import SandboxFactory, target_for
 
 CONTACT = ObjectSpec.of("Contact", [FieldSpec("LastName", required=True), FieldSpec("Email")])
 QUICK = PollPolicy(budget=30, initial_interval=0.02)
@@ -35,10 +38,10 @@ def book(tmp_path: Path) -> Ledger:
     ledger.start_run(
         RunRecord(
             run_id="r1",
-            kind="load",
+            kind=RunKind.LOAD,
             file="f",
             file_sha256="x",
-            hub="helpdesk",
+            target="open-connectors http://x helpdesk",
             object="Contact",
             operation="insert",
             external_id=None,
@@ -71,22 +74,26 @@ def wait_records(sandbox: object, count: int) -> None:
 
 def submitter(
     book: Ledger,
-    client: object,
+    target: Target,
     op: Operation | None = None,
     key: str | None = None,
     retry: RetryPolicy | None = None,
 ) -> ChunkSubmitter:
     return ChunkSubmitter(
         book,
-        client,  # type: ignore[arg-type]
+        target,
         run_id="r1",
         object_name="Contact",
         operation=op or Operation(),
         check=TargetCheck(match_key=key, settle_seconds=0),
         retry=retry,
         sleep=lambda s: None,
-        poll=QUICK,
     )
+
+
+def upload_elsewhere(target: OpenConnectorsTarget, path: Path) -> str:
+    """An upload that hubload does not record (another tool, or a crashed process)."""
+    return target.client.upload("Contact", path).job_id
 
 
 def test_a_submitted_chunk_is_never_sent_again(
@@ -94,38 +101,58 @@ def test_a_submitted_chunk_is_never_sent_again(
 ) -> None:
     sandbox = start_sb()
     chunk = staged(tmp_path, 3, book)
-    with client_for(sandbox) as client:
-        first = submitter(book, client).submit(chunk)
+    with target_for(sandbox) as target:
+        first = submitter(book, target).submit(chunk)
         assert isinstance(first, JobRef)
-        assert book.chunk("r1", 1).state == "submitted" and book.chunk("r1", 1).attempts == 1
-        again = submitter(book, client).submit(chunk)
+        record = book.chunk("r1", 1)
+        assert record.state is ChunkState.SUBMITTED and record.attempts == 1
+        again = submitter(book, target).submit(chunk)
     assert isinstance(again, JobRef) and again.job_id == first.job_id
     assert sandbox.store.count_jobs() == 1
 
 
-def test_crash_while_submitting_is_settled_by_the_match_key(
+def test_crash_while_submitting_is_settled_by_the_job_listing(
     start_sb: SandboxFactory, tmp_path: Path, book: Ledger
 ) -> None:
+    """The crash: marked submitting, the upload reached the target, then nothing was recorded.
+    The job listing names the job: it is polled, never sent again (no match key needed)."""
     sandbox = start_sb()
     chunk = staged(tmp_path, 4, book)
-    with client_for(sandbox) as client:
-        # The crash: marked submitting, the upload reached the target, then nothing was recorded.
-        book.mark_chunk("r1", 1, "submitting")
-        client.upload("Contact", chunk.path)
-        wait_records(sandbox, 4)
-        assert rows_at_target(client, "Contact", chunk, "Email", QUICK) == ("all", 4)
-        without_key = submitter(book, client).submit(chunk)
-        assert isinstance(without_key, ChunkOutcome) and without_key.all_failed_reason.startswith(
-            NEEDS_DECISION
-        )
-        with_key = submitter(book, client, key="Email").submit(chunk)
-    assert (
-        isinstance(with_key, ChunkOutcome)
-        and with_key.status == FOUND_AT_TARGET
-        and with_key.succeeded == 4
-    )
-    assert book.chunk("r1", 1).state == "found"
+    with target_for(sandbox) as target:
+        book.mark_chunk("r1", 1, ChunkState.SUBMITTING)
+        job_id = upload_elsewhere(target, chunk.path)
+        settled = submitter(book, target).submit(chunk)
+        assert isinstance(settled, JobRef) and settled.job_id == job_id
+        assert book.chunk("r1", 1).job_id == job_id
+        target.wait(job_id, QUICK)
     assert sandbox.store.count_records("helpdesk", "Contact") == 4
+    assert sandbox.store.count_jobs() == 1
+
+
+def test_two_new_jobs_are_not_guessed_at_the_match_key_decides(
+    start_sb: SandboxFactory, tmp_path: Path, book: Ledger
+) -> None:
+    """Two jobs appeared on the object since the attempt began: the listing cannot tell which
+    is the upload's; all rows found by the match key count as loaded, no key means a decision."""
+    sandbox = start_sb()
+    chunk = staged(tmp_path, 4, book)
+    with target_for(sandbox) as target:
+        book.mark_chunk("r1", 1, ChunkState.SUBMITTING)
+        upload_elsewhere(target, chunk.path)
+        other = tmp_path / "other.csv"
+        other.write_text("LastName\nSomeone\n")
+        upload_elsewhere(target, other)
+        wait_records(sandbox, 5)
+        assert rows_at_target(target, "Contact", chunk, "Email") == ("all", 4)
+        without_key = submitter(book, target).submit(chunk)
+        assert isinstance(without_key, ChunkOutcome)
+        assert (without_key.all_failed_reason or "").startswith(NEEDS_DECISION)
+        assert "2 jobs appeared" in (without_key.all_failed_reason or "")
+        with_key = submitter(book, target, key="Email").submit(chunk)
+    assert isinstance(with_key, ChunkOutcome) and with_key.status == FOUND_AT_TARGET
+    assert with_key.succeeded == 4
+    assert book.chunk("r1", 1).state is ChunkState.FOUND
+    assert sandbox.store.count_records("helpdesk", "Contact") == 5
 
 
 def test_crash_before_the_upload_left_is_sent_once(
@@ -133,12 +160,13 @@ def test_crash_before_the_upload_left_is_sent_once(
 ) -> None:
     sandbox = start_sb()
     chunk = staged(tmp_path, 2, book)
-    with client_for(sandbox) as client:
-        book.mark_chunk("r1", 1, "submitting")  # the crash came before the request was sent
-        result = submitter(book, client, key="Email").submit(chunk)
+    with target_for(sandbox) as target:
+        book.mark_chunk("r1", 1, ChunkState.SUBMITTING)  # the crash came before the request
+        result = submitter(book, target).submit(chunk)
         assert isinstance(result, JobRef)
-        client.wait(result.job_id, QUICK)
+        target.wait(result.job_id, QUICK)
     assert sandbox.store.count_records("helpdesk", "Contact") == 2
+    assert sandbox.store.count_jobs() == 1
 
 
 def test_partly_present_chunk_waits_for_a_decision(
@@ -146,13 +174,14 @@ def test_partly_present_chunk_waits_for_a_decision(
 ) -> None:
     sandbox = start_sb()
     chunk = staged(tmp_path, 3, book)
-    with client_for(sandbox) as client:
+    with target_for(sandbox) as target:
         one = tmp_path / "one.csv"
         one.write_text("LastName,Email\nL0,u0@x.com\n")
-        client.upload("Contact", one)
+        upload_elsewhere(target, one)
         wait_records(sandbox, 1)
-        book.mark_chunk("r1", 1, "unknown")
-        result = submitter(book, client, key="Email").submit(chunk)
+        # Unknown, with no start recorded: the listing cannot be read for it; the key decides.
+        book.mark_chunk("r1", 1, ChunkState.UNKNOWN)
+        result = submitter(book, target, key="Email").submit(chunk)
     assert isinstance(result, ChunkOutcome) and "1 of 3 rows found" in (
         result.all_failed_reason or ""
     )
@@ -164,11 +193,11 @@ def test_an_upsert_with_unknown_outcome_is_resent(
 ) -> None:
     sandbox = start_sb()
     chunk = staged(tmp_path, 2, book)
-    with client_for(sandbox) as client:
-        book.mark_chunk("r1", 1, "unknown")
-        result = submitter(book, client, Operation("upsert", "Email")).submit(chunk)
+    with target_for(sandbox) as target:
+        book.mark_chunk("r1", 1, ChunkState.UNKNOWN)
+        result = submitter(book, target, Operation.of("upsert", "Email")).submit(chunk)
         assert isinstance(result, JobRef)
-        client.wait(result.job_id, QUICK)
+        target.wait(result.job_id, QUICK)
     assert sandbox.store.count_records("helpdesk", "Contact") == 2
 
 
@@ -179,10 +208,10 @@ def test_an_upsert_whose_answers_stay_lost_fails_and_may_be_sent_again(
     round of uploads, no "decision" asked for, and its rows may be reprocessed."""
     sandbox = start_sb(lost_response_rate=1.0)
     chunk = staged(tmp_path, 2, book)
-    upsert = Operation("upsert", "Email")
-    with client_for(sandbox) as client, pytest.raises(RetriableError) as info:
-        submitter(book, client, upsert, retry=RetryPolicy(attempts=2, base_delay=0)).submit(chunk)
-    assert book.chunk("r1", 1).state == "failed"
+    upsert = Operation.of("upsert", "Email")
+    with target_for(sandbox) as target, pytest.raises(RetriableError) as info:
+        submitter(book, target, upsert, retry=RetryPolicy(attempts=2, base_delay=0)).submit(chunk)
+    assert book.chunk("r1", 1).state is ChunkState.FAILED
     assert sandbox.store.count_jobs() == 2  # one upload and its one retry
     outcome = step_failed(chunk, "submit", None, info.value, resend_is_safe=True)
     assert outcome.all_failed_reason is not None
@@ -192,18 +221,16 @@ def test_an_upsert_whose_answers_stay_lost_fails_and_may_be_sent_again(
     assert fate_unknown(lost_insert.all_failed_reason)
 
 
-def test_rows_there_before_the_upload_prove_nothing(
+def test_a_lost_insert_answer_is_settled_by_the_listing_without_a_duplicate(
     start_sb: SandboxFactory, tmp_path: Path, book: Ledger
 ) -> None:
+    """Every upload's answer is lost: the job listing names the job that each upload made, so
+    the chunk is polled, not sent again, and its rows load once."""
     sandbox = start_sb(lost_response_rate=1.0)
-    chunk = staged(tmp_path, 2, book)
-    with client_for(sandbox) as client:
-        with pytest.raises(RetriableError):  # the same rows, loaded earlier by someone else
-            client.upload("Contact", chunk.path)
-        wait_records(sandbox, 2)
-        result = submitter(book, client, key="Email").submit(chunk)
-    assert book.chunk("r1", 1).preexisting == 2
-    assert isinstance(result, ChunkOutcome) and result.all_failed_reason.startswith(NEEDS_DECISION)
-    assert "2 of them there before the first upload" in result.all_failed_reason
-    wait_records(sandbox, 4)
-    assert sandbox.store.count_records("helpdesk", "Contact") == 4  # our upload, once
+    chunk = staged(tmp_path, 3, book)
+    with target_for(sandbox) as target:
+        result = submitter(book, target).submit(chunk)
+        assert isinstance(result, JobRef)
+        target.wait(result.job_id, QUICK)
+    assert sandbox.store.count_jobs() == 1
+    assert sandbox.store.count_records("helpdesk", "Contact") == 3

@@ -14,19 +14,33 @@ from sqlalchemy import create_engine, text
 from flows.load import load
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError
-from hubload.ledger import LOAD_OPTIONS, Ledger, RowRecord, RunRecord
+from hubload.ledger import (
+    AmbiguousRunError,
+    ChunkState,
+    Ledger,
+    RowOutcome,
+    RowRecord,
+    RunKind,
+    RunRecord,
+    RunStatus,
+)
 from hubload.leftovers import leftover_rows, write_input
+from hubload.options import LoadRequest
 from hubload.reports import RowReport
+from hubload.targets import TargetIdentity, TargetKind
 from tests.core.postgres import postgres_server
 
+IDENTITY = TargetIdentity(TargetKind.OPEN_CONNECTORS, "http://oc.example/api", "helpdesk")
+FAILED = RowOutcome.FAILED
 
-def run(run_id: str, parent: str | None = None, status: str = "running") -> RunRecord:
+
+def run(run_id: str, parent: str | None = None, status: RunStatus = RunStatus.RUNNING) -> RunRecord:
     return RunRecord(
         run_id=run_id,
-        kind="reprocess" if parent else "load",
+        kind=RunKind.REPROCESS if parent else RunKind.LOAD,
         file="f",
         file_sha256="x",
-        hub="helpdesk",
+        target=IDENTITY.key,
         object="Contact",
         operation="insert",
         external_id=None,
@@ -64,8 +78,8 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def book(ledger_url: str) -> Iterator[Ledger]:
     ledger = Ledger(ledger_url)
     ledger.start_run(run("A"))
-    ledger.record_rows("A", [RowRecord(line, "failed", "X:y:--") for line in (10, 20, 30)])
-    ledger.finish_run("A", "partial")
+    ledger.record_rows("A", [RowRecord(line, FAILED, "X:y:--") for line in (10, 20, 30)])
+    ledger.finish_run("A", RunStatus.PARTIAL)
     yield ledger
     ledger.close()
 
@@ -83,8 +97,8 @@ def test_a_finished_child_keeps_its_rows_and_resolution_goes_up_the_chain(book: 
     assert book.claim_rows("A", [10, 20, 30], "B") == [10, 20, 30]
     book.record_lineage("B", [(2, 10), (3, 20), (4, 30)])
     assert book.resolve_upwards("B", [2]) == {"A": 1}  # B loaded line 10 of A
-    book.record_rows("B", [RowRecord(3, "failed", "X:y:--"), RowRecord(4, "failed", "X:y:--")])
-    book.finish_run("B", "partial")
+    book.record_rows("B", [RowRecord(3, FAILED, "X:y:--"), RowRecord(4, FAILED, "X:y:--")])
+    book.finish_run("B", RunStatus.PARTIAL)
     # A's two other rows are B's to reprocess now, not A's: nobody can load them twice.
     assert book.claim_rows("A", [20, 30], "A2") == []
     assert book.remaining("A") == 2 and book.held_elsewhere("A") == 2
@@ -99,7 +113,7 @@ def test_rows_of_a_child_that_failed_before_sending_are_free_again(book: Ledger)
     book.start_run(run("B", "A"))
     book.claim_rows("A", [10], "B")
     book.stage_chunks("B", [(1, 1, "h")])
-    book.finish_run("B", "failed")
+    book.finish_run("B", RunStatus.FAILED)
     assert book.claim_rows("A", [10], "C") == [10]
 
 
@@ -107,8 +121,8 @@ def test_rows_of_a_child_that_failed_after_sending_stay_with_it(book: Ledger) ->
     book.start_run(run("B", "A"))
     book.claim_rows("A", [10], "B")
     book.stage_chunks("B", [(1, 1, "h")])
-    book.mark_chunk("B", 1, "submitted", job_id="j")
-    book.finish_run("B", "failed")
+    book.mark_chunk("B", 1, ChunkState.SUBMITTED, job_id="j")
+    book.finish_run("B", RunStatus.FAILED)
     assert book.claim_rows("A", [10], "C") == []
 
 
@@ -123,11 +137,15 @@ def test_lineage_follows_the_lines_rows_really_start_on(tmp_path: Path) -> None:
         assert parsed.record_lines() == [2, 4, 5]
 
 
-def test_exact_lookups_and_prefixes(book: Ledger) -> None:
-    book.start_run(run("A-r1", "A"))
+def test_exact_lookups_prefixes_flow_run_ids_and_ambiguity(book: Ledger) -> None:
+    book.start_run(replace(run("A-r1", "A"), flow_run_id="5f0c2a9e-0000-4000-8000-000000000001"))
+    book.start_run(run("A-r2", "A"))
     assert book.run("A").run_id == "A"  # exact match wins over the prefix
-    assert book.run("A-r").run_id == "A-r1"
+    assert book.run("A-r1").run_id == "A-r1"
+    assert book.run("5f0c2a9e").run_id == "A-r1"  # by the Prefect flow run (the UI's URL)
     assert book.run("Z") is None
+    with pytest.raises(AmbiguousRunError, match="matches 2 runs"):
+        book.run("A-r")
 
 
 def test_a_bad_url_is_a_config_error_without_the_password(tmp_path: Path) -> None:
@@ -160,7 +178,7 @@ def test_rows_of_unknown_fate_are_never_plain_failures(tmp_path: Path) -> None:
         for line, reason in enumerate(reasons, start=2):
             report.add(line, ["Smith"], reason)
     rows = list(leftover_rows(None, failed))
-    assert [r.outcome for r in rows] == ["unknown"] * 6 + ["failed"] * 2
+    assert [r.outcome for r in rows] == [RowOutcome.UNKNOWN] * 6 + [RowOutcome.FAILED] * 2
     assert [r.transient for r in rows[6:]] == [True, False]
 
 
@@ -170,16 +188,80 @@ def test_a_run_taken_up_again_records_its_new_options(book: Ledger) -> None:
     taken = book.start_run(replace(run("A"), options={"pid": 4242, "chunk_size": 7}))
     stored = book.run("A", exact=True)
     assert stored is not None and stored.options == taken.options == {"pid": 4242, "chunk_size": 7}
-    assert (stored.status, taken.status) == ("running", "running")
+    assert (stored.status, taken.status) == (RunStatus.RUNNING, RunStatus.RUNNING)
 
 
-def test_load_parameters_carry_every_recorded_setting() -> None:
-    """What `resume` and `reprocess` pass to `load`: every recorded setting, each a parameter
-    of the flow (so none is silently dropped, such as the poll budget)."""
-    settings = dict.fromkeys(LOAD_OPTIONS, "v")
-    record = replace(run("B", parent="A"), options={**settings, "host": "h", "pid": 1})
-    params = record.load_parameters()
-    assert "host" not in params and "pid" not in params
-    assert params["poll_budget_seconds"] == "v" and params["parent_run"] == "A"
-    assert set(params) <= set(inspect.signature(load.fn).parameters)
-    assert set(LOAD_OPTIONS) <= set(params)
+def test_a_recorded_request_reads_back_whole_and_each_option_is_a_flow_parameter() -> None:
+    """What `resume` and `reprocess` pass to `load`: every recorded option, each a parameter of
+    the flow (so none is silently dropped, such as the poll budget)."""
+    request = LoadRequest.of(
+        file="f.csv", object_name="Contact", poll_budget_seconds=12.5, concurrency=3
+    )
+    record = replace(run("B", parent="A"), options={**request.recorded(), "host": "h", "pid": 1})
+    assert record.request() == request
+    assert set(request.model_dump()) <= set(inspect.signature(load.fn).parameters)
+
+
+def test_a_run_refuses_another_target_unless_forced() -> None:
+    record = run("A")
+    record.check_target(IDENTITY, force=False)
+    other = TargetIdentity(TargetKind.SALESFORCE, "https://prod.my.salesforce.com", "prod")
+    with pytest.raises(ConfigError, match="loaded into open-connectors"):
+        record.check_target(other, force=False)
+    record.check_target(other, force=True)
+    legacy = replace(record, target="legacy helpdesk")  # recorded before identities
+    legacy.check_target(IDENTITY, force=False)
+    with pytest.raises(ConfigError):
+        legacy.check_target(other, force=False)
+
+
+def test_an_older_ledger_is_carried_forward(tmp_path: Path) -> None:
+    """A ledger written before runs recorded their target (a hub column) opens, keeps its runs
+    and loaded files, and their target reads as legacy."""
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE loaded_files (sha256 VARCHAR(64) PRIMARY KEY, path VARCHAR(2048) "
+                "NOT NULL, hub VARCHAR(200) NOT NULL, object VARCHAR(200) NOT NULL, run_id "
+                "VARCHAR(300) NOT NULL, loaded_at DATETIME NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO loaded_files VALUES ('abc', '/in/a.csv', 'helpdesk', 'Contact', 'R1', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE runs (run_id VARCHAR(300) PRIMARY KEY, parent_run_id VARCHAR(300), "
+                "kind VARCHAR(20) NOT NULL, flow_run_id VARCHAR(64), file VARCHAR(2048) NOT NULL, "
+                "file_sha256 VARCHAR(64) NOT NULL, hub VARCHAR(200) NOT NULL, object VARCHAR(200) "
+                "NOT NULL, operation VARCHAR(20) NOT NULL, external_id VARCHAR(200), mapping "
+                "VARCHAR(2048), options TEXT NOT NULL, run_dir VARCHAR(2048) NOT NULL, status "
+                "VARCHAR(20) NOT NULL, read INTEGER, succeeded INTEGER, rejected INTEGER, failed "
+                "INTEGER, message TEXT, started_at DATETIME NOT NULL, finished_at DATETIME)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, kind, file, file_sha256, hub, object, operation, "
+                "options, run_dir, status, started_at) VALUES ('R1', 'load', '/in/a.csv', 'abc', "
+                "'helpdesk', 'Contact', 'insert', '{}', '/runs/R1', 'completed', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    book = Ledger(f"sqlite:///{path}")
+    old = book.run("R1")
+    assert old is not None and old.target == "legacy helpdesk" and old.identity is None
+    assert book.loaded_file("abc", IDENTITY, "Contact", "insert") is not None
+    other_hub = TargetIdentity(TargetKind.OPEN_CONNECTORS, "http://oc.example/api", "crm")
+    assert book.loaded_file("abc", other_hub, "Contact", "insert") is None
+    book.stage_chunks("R1", [(1, 1, "h")])  # the new columns are there
+    book.mark_chunk("R1", 1, ChunkState.SUBMITTING)
+    chunk = book.chunk("R1", 1)
+    assert chunk is not None and chunk.attempts == 1 and chunk.attempt_started_at is not None
+    book.close()

@@ -7,24 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from hubload.client import JobStatus, PollPolicy, RecordError, RetryPolicy
 from hubload.csvfile import CsvSource, detect_dialect
-from hubload.errors import ReconciliationError, RetriableError, SubmissionUnknownError
-from hubload.outcomes import (
-    ChunkOutcome,
-    FailedRow,
-    Tally,
-    _count_mismatch,
-    _tie_to_rows,
-    chunk_failed,
-    write_failed_report,
-)
-from hubload.reports import Summary
+from hubload.errors import ConfigError, ReconciliationError, RetriableError, SubmissionUnknownError
+from hubload.http import RetryPolicy
+from hubload.job_results import RowMatcher, _count_mismatch, _place_failures
+from hubload.jobs import JobStatus, PollPolicy
+from hubload.operations import Operation, OperationKind
+from hubload.outcomes import ChunkOutcome, FailedRow, Tally, chunk_failed
+from hubload.records import RecordError
+from hubload.row_reports import write_failed_report
 from hubload.staging import StagedChunk, prepare
-from hubload.submission import Operation, job_path_name, submit_chunk
+from hubload.submission import job_path_name, submit_chunk
+from hubload.summary import Summary
 from schemas.catalog import FieldSpec, ObjectSpec
 from schemas.mapping import resolve
-from tests.conftest import SandboxFactory, client_for
+from tests.conftest import SandboxFactory, target_for
 
 CONTACT = ObjectSpec.of(
     "Contact",
@@ -54,15 +51,22 @@ def test_staged_chunk_is_the_exact_upload_with_a_sidecar(tmp_path: Path) -> None
 
 
 def test_operation_rules() -> None:
-    assert Operation().metadata() == {}
-    assert Operation("upsert", "Email", serial=True).metadata() == {
-        "identifierFieldName": "Email",
-        "concurrency": "serial",
+    assert Operation.of("upsert", "Email", serial=True) == Operation(
+        OperationKind.UPSERT, "Email", serial=True
+    )
+    assert Operation.of("hard_delete").kind is OperationKind.HARD_DELETE  # Data Loader's name
+    with pytest.raises(ConfigError, match="external id"):
+        Operation.of("upsert")
+    with pytest.raises(ConfigError, match="external id"):
+        Operation.of("insert", "Email")
+    with pytest.raises(ConfigError, match="unknown operation 'merge'"):
+        Operation.of("merge")
+    safe = {
+        k
+        for k in OperationKind
+        if Operation.of(k.value, "E" if k == "upsert" else None).resend_is_safe
     }
-    with pytest.raises(ValueError, match="external id"):
-        Operation("upsert")
-    with pytest.raises(ValueError, match="external id"):
-        Operation("insert", "Email")
+    assert safe == {OperationKind.UPSERT, OperationKind.UPDATE}
     assert job_path_name("run-1", 7) == "run-1-chunk-00007.csv"
 
 
@@ -72,18 +76,19 @@ def test_submission_retries_server_errors(start_sb: SandboxFactory, tmp_path: Pa
     slept: list[float] = []
     policy = RetryPolicy(attempts=30, base_delay=0.01)
     quick = PollPolicy(budget=20, initial_interval=0.02)
-    with client_for(sandbox, attempts=30, base_delay=0.01) as client:
-        for chunk in chunks:
-            job = submit_chunk(
-                client,
-                "Contact",
-                chunk,
-                run_id="r",
-                operation=Operation(),
-                policy=policy,
-                sleep=slept.append,
-            )
-            assert client.wait(job.job_id, quick).records_count == 1
+    target = target_for(sandbox, attempts=30, base_delay=0.01)
+    for chunk in chunks:
+        job = submit_chunk(
+            target,
+            "Contact",
+            chunk,
+            run_id="r",
+            operation=Operation(),
+            policy=policy,
+            sleep=slept.append,
+        )
+        assert target.wait(job.job_id, quick).records_count == 1
+    target.close()
     assert len(slept) >= 2  # half the calls fail: some uploads needed retries
     assert sandbox.store.count_records("helpdesk", "Contact") == 8
     assert sandbox.store.count_jobs() == 8  # a refused upload created no job
@@ -94,24 +99,25 @@ def test_lost_insert_is_not_resent_but_lost_upsert_is(
 ) -> None:
     sandbox = start_sb(lost_response_rate=1.0)
     (chunk,) = staged(tmp_path, "LastName,Email\nA,a@x.com\n")
-    with client_for(sandbox) as client:
-        with pytest.raises(SubmissionUnknownError) as info:
-            submit_chunk(
-                client, "Contact", chunk, run_id="r", operation=Operation(), sleep=lambda s: None
-            )
-        assert info.value.chunk == 1 and info.value.path_name == "r-chunk-00001.csv"
-        assert sandbox.store.count_jobs() == 1
-        with pytest.raises(RetriableError):
-            submit_chunk(
-                client,
-                "Contact",
-                chunk,
-                run_id="r",
-                operation=Operation("upsert", "Email"),
-                policy=RetryPolicy(attempts=3, base_delay=0),
-                sleep=lambda s: None,
-            )
-        assert sandbox.store.count_jobs() == 4  # resent twice: safe, an upsert
+    target = target_for(sandbox)
+    with pytest.raises(SubmissionUnknownError) as info:
+        submit_chunk(
+            target, "Contact", chunk, run_id="r", operation=Operation(), sleep=lambda s: None
+        )
+    assert info.value.chunk == 1 and info.value.path_name == "r-chunk-00001.csv"
+    assert sandbox.store.count_jobs() == 1
+    with pytest.raises(RetriableError):
+        submit_chunk(
+            target,
+            "Contact",
+            chunk,
+            run_id="r",
+            operation=Operation.of("upsert", "Email"),
+            policy=RetryPolicy(attempts=3, base_delay=0),
+            sleep=lambda s: None,
+        )
+    assert sandbox.store.count_jobs() == 4  # resent twice: safe, an upsert
+    target.close()
 
 
 def test_errors_tied_by_number_then_by_content(tmp_path: Path) -> None:
@@ -120,13 +126,22 @@ def test_errors_tied_by_number_then_by_content(tmp_path: Path) -> None:
         RecordError(2, "X:by number:--", "X"),
         RecordError(None, "Y:by content:--", "Y", record={"LastName": "C", "Email": "c@x.com"}),
         RecordError(99, "Z:matches nothing:--", "Z"),
+        RecordError(
+            None, "W:same cells, the one left:--", "W", record={"LastName": "B", "Email": "b@x.com"}
+        ),
     ]
-    rows = _tie_to_rows(errors, chunk)
-    assert rows == [
-        FailedRow(2, "X:by number:--"),
-        FailedRow(3, "Y:by content:--"),
-        FailedRow(None, "Z:matches nothing:--"),
-    ]
+    placed, orphans = _place_failures(errors, chunk, RowMatcher(chunk))
+    assert placed == {2: "X:by number:--", 3: "Y:by content:--"}
+    # Row 2 (B) was taken by number: no result may take it again by its cells.
+    assert orphans == ["Z:matches nothing:--", "W:same cells, the one left:--"]
+
+
+def test_identical_rows_take_distinct_positions(tmp_path: Path) -> None:
+    (chunk,) = staged(tmp_path, "LastName,Email\nA,a@x.com\nA,a@x.com\nB,b@x.com\n")
+    matcher = RowMatcher(chunk)
+    same = {"LastName": "A", "Email": "a@x.com"}
+    assert [matcher.take(same), matcher.take(same), matcher.take(same)] == [1, 2, None]
+    assert matcher.take({"LastName": "B", "Email": "b@x.com"}) == 3
 
 
 def test_failed_report_and_tally(tmp_path: Path) -> None:
@@ -162,7 +177,7 @@ def test_failed_report_and_tally(tmp_path: Path) -> None:
     # summary.json says so too: the totals add up, yet the run does not reconcile.
     problems = Tally(read=3, rejected=0, staged=3, outcomes=mismatch).problems(dry_run=False)
     counts = {"read": 3, "staged": 3, "succeeded": 1, "rejected": 0, "failed": 2}
-    fields = {"run_id": "r", "file": "f", "hub": "h", "object": "o", "operation": "insert"}
+    fields = {"run_id": "r", "file": "f", "target": "t", "object": "o", "operation": "insert"}
     assert Summary(**fields, dry_run=False, **counts).reconciles
     summary = Summary(**fields, dry_run=False, **counts, discrepancies=problems)
     assert summary.to_dict()["reconciles"] is False

@@ -23,7 +23,7 @@ from prefect.client.schemas.filters import (
 from prefect.exceptions import ObjectNotFound
 from pydantic import SecretStr
 
-from hubload.credentials import Credentials
+from hubload.targets.open_connectors.auth import Credentials
 from sandbox.server import RunningSandbox
 from tasks.blocks import OpenConnectorsTarget
 

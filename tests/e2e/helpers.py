@@ -10,7 +10,7 @@ from typing import Any
 from flows.load import load, outcome_of
 from flows.reprocess import reprocess
 from hubload.ledger import Ledger
-from hubload.reports import Summary
+from hubload.summary import Summary
 
 
 def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, Any]:

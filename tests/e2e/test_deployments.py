@@ -118,7 +118,10 @@ def test_load_form_fields_are_typed(served: Served) -> None:
         schema = client.read_deployment_by_name("load/load").parameter_openapi_schema
     props = schema["properties"]
     assert "Contact" in props["object_name"]["enum"] and "Lead" in props["object_name"]["enum"]
-    assert props["operation"]["enum"] == ["insert", "upsert"]
+    assert props["operation"]["enum"] == ["insert", "upsert", "update", "delete", "hardDelete"]
+    # The target kind is a drop-down too (an enum behind a reference; empty: the configured one).
+    assert {"$ref": "#/definitions/TargetKind"} in props["target"]["anyOf"]
+    assert schema["definitions"]["TargetKind"]["enum"] == ["open-connectors", "salesforce"]
     assert (props["chunk_size"]["minimum"], props["chunk_size"]["maximum"]) == (1, 1_000_000)
     assert (props["concurrency"]["minimum"], props["concurrency"]["maximum"]) == (1, 16)
     assert "target_block" in props and "password" not in str(schema).lower()

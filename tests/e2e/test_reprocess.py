@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hubload.reports import Summary
+from hubload.summary import Summary
 from sandbox.server import RunningSandbox
 from tests.conftest import SandboxFactory
 from tests.e2e.helpers import MAPPINGS, SEED, ledger, read_report, run_load, run_reprocess

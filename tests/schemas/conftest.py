@@ -1,4 +1,4 @@
-"""Object specs shaped like the targets' metadata, for schema unit tests."""
+"""Object specs shaped like a Salesforce Contact and Account, for schema unit tests."""
 
 import pytest
 
@@ -7,39 +7,63 @@ from schemas.catalog import FieldSpec, ObjectSpec
 
 @pytest.fixture
 def contact() -> ObjectSpec:
-    """A Salesforce-like Contact, built from metadata dicts as the target sends them."""
-    fields = [
-        {"vendorPath": "Id", "vendorNativeType": "id", "vendorReadOnly": True, "createable": False},
-        {
-            "vendorPath": "LastName",
-            "vendorNativeType": "string",
-            "vendorRequired": True,
-            "length": 80,
-        },
-        {"vendorPath": "FirstName", "vendorNativeType": "string", "length": 40},
-        {"vendorPath": "Email", "vendorNativeType": "email", "length": 80},
-        {"vendorPath": "Phone", "vendorNativeType": "phone", "length": 40},
-        {"vendorPath": "Title", "vendorNativeType": "string", "length": 128},
-        {"vendorPath": "Birthdate", "vendorNativeType": "date", "type": "date"},
-        {
-            "vendorPath": "Salutation",
-            "vendorNativeType": "picklist",
-            "restrictedPicklist": True,
-            "picklistValues": [
-                {"value": v, "label": v, "active": True} for v in ("Mr.", "Ms.", "Dr.")
-            ],
-        },
-        {"vendorPath": "LeadSource", "vendorNativeType": "picklist", "picklistValues": ["Web"]},
-        {"vendorPath": "Website__c", "vendorNativeType": "url", "length": 255},
-        {
-            "vendorPath": "External_Id__c",
-            "vendorNativeType": "string",
-            "externalId": True,
-            "length": 255,
-        },
-        {"vendorPath": "CreatedDate", "vendorNativeType": "datetime", "vendorReadOnly": True},
-    ]
-    return ObjectSpec.from_metadata("Contact", {"fields": fields})
+    """A Salesforce-like Contact (as a target's describe parser would build it)."""
+    salutations = ("Mr.", "Ms.", "Dr.")
+    return ObjectSpec.of(
+        "Contact",
+        [
+            FieldSpec(
+                "Id",
+                native_type="id",
+                read_only=True,
+                createable=False,
+                updateable=False,
+                id_lookup=True,
+            ),
+            FieldSpec("LastName", required=True, length=80),
+            FieldSpec("FirstName", length=40),
+            FieldSpec("Email", native_type="email", length=80, id_lookup=True),
+            FieldSpec("Phone", native_type="phone", length=40),
+            FieldSpec("Title", length=128),
+            FieldSpec("Birthdate", native_type="date", type="date"),
+            FieldSpec(
+                "Salutation",
+                native_type="picklist",
+                picklist=salutations,
+                restricted_picklist=True,
+            ),
+            FieldSpec("LeadSource", native_type="picklist", picklist=("Web",)),
+            FieldSpec("Website__c", native_type="url", length=255),
+            FieldSpec("External_Id__c", length=255, external_id=True, id_lookup=True, unique=True),
+            FieldSpec(
+                "AccountId",
+                native_type="reference",
+                reference_to=("Account",),
+                relationship_name="Account",
+            ),
+            FieldSpec(
+                "CreatedDate",
+                native_type="datetime",
+                read_only=True,
+                createable=False,
+                updateable=False,
+            ),
+            FieldSpec("Department", length=80, createable=True, updateable=False),
+        ],
+    )
+
+
+@pytest.fixture
+def account() -> ObjectSpec:
+    """A Salesforce-like Account, the parent of a Contact's ``Account`` relationship."""
+    return ObjectSpec.of(
+        "Account",
+        [
+            FieldSpec("Name", required=True, length=255),
+            FieldSpec("External_Id__c", length=255, external_id=True, id_lookup=True),
+            FieldSpec("Description", native_type="textarea", length=32000),
+        ],
+    )
 
 
 @pytest.fixture

@@ -5,21 +5,11 @@ from pathlib import Path
 import pytest
 
 from schemas.catalog import ObjectSpec
-from schemas.mapping import DateTransform, MappingError, MappingSpec, resolve
+from schemas.mapping import DateTransform, LoadMode, MappingError, MappingSpec, resolve
 
 
 def spec(**fields: object) -> MappingSpec:
     return MappingSpec.parse({"fields": fields})
-
-
-def test_field_metadata_is_parsed(contact: ObjectSpec) -> None:
-    sal = contact.fields["Salutation"]
-    assert sal.picklist == ("Mr.", "Ms.", "Dr.") and sal.restricted_picklist
-    assert contact.fields["LeadSource"].picklist == ("Web",)
-    assert contact.fields["LastName"].required and contact.fields["LastName"].length == 80
-    assert not contact.fields["Id"].writable(upsert=True)
-    assert [f.name for f in contact.required_fields()] == ["LastName"]
-    assert contact.field_named("email") is contact.fields["Email"]
 
 
 def test_resolve_columns_constants_and_one_column_to_two_fields(contact: ObjectSpec) -> None:
@@ -68,12 +58,20 @@ def test_automatic_mapping_needs_required_fields_and_some_match(contact: ObjectS
         resolve(None, contact, ["foo", "bar"])
 
 
+UPSERT = LoadMode(write="upsert", key="External_Id__c", key_must_identify=True)
+
+
 def test_upsert_key_must_be_mapped_and_gets_checks(contact: ObjectSpec) -> None:
-    with pytest.raises(MappingError, match="upsert key 'External_Id__c'"):
-        resolve(spec(LastName="n"), contact, ["n"], upsert_key="External_Id__c")
-    mapping = resolve(
-        spec(LastName="n", External_Id__c="x"), contact, ["n", "x"], upsert_key="external_id__c"
-    )
+    with pytest.raises(MappingError, match="key 'External_Id__c'"):
+        resolve(spec(LastName="n"), contact, ["n"], mode=UPSERT)
+    with pytest.raises(MappingError, match="Email cannot identify records"):
+        resolve(
+            spec(LastName="n", Email="e"),
+            contact,
+            ["n", "e"],
+            mode=LoadMode(write="upsert", key="Email", key_must_identify=True),
+        )
+    mapping = resolve(spec(LastName="n", External_Id__c="x"), contact, ["n", "x"], mode=UPSERT)
     labels = [c.label for c in mapping.checks["External_Id__c"]]
     assert labels == ["required", "unique"]
 
@@ -87,7 +85,10 @@ def test_object_named_in_file_must_match(contact: ObjectSpec) -> None:
     ("raw", "message"),
     [
         ([1, 2], "expected a mapping"),
-        ({"fields": {"A": {"column": "a", "value": "b"}}}, "exactly one of 'column' or 'value'"),
+        ({"fields": {"A": {"column": "a", "value": "b"}}}, "exactly one of 'column', 'columns'"),
+        ({"fields": {"A": {"columns": ["a"]}}}, "at least 2"),
+        ({"fields": {"A": {"column": "a", "transform": [{"date": ["%Q"]}]}}}, "bad directive"),
+        ({"fields": {"A": {"column": "a", "transform": [{"date": ["yyyy-MM-dd"]}]}}}, "directive"),
         ({"fields": {"A": {"column": "a", "transform": ["explode"]}}}, "fields.A.transform.0"),
         (
             {"fields": {}, "checks": {"A": [{"pattern": "x", "unique": True}]}},
@@ -120,3 +121,91 @@ def test_shipped_mappings_fit_their_objects() -> None:
     root = Path(__file__).resolve().parents[2] / "mappings"
     for name in ("marketing_contact", "helpdesk_lead", "helpdesk_contact"):
         assert MappingSpec.load(root / f"{name}.yaml").fields
+
+
+UPDATE = LoadMode(write="update", key="Id")
+DELETE = LoadMode(write="update", key="Id", key_only=True)
+
+
+def test_update_takes_the_id_and_updateable_fields_only(contact: ObjectSpec) -> None:
+    mapping = resolve(spec(Id="id", Title="t"), contact, ["id", "t"], mode=UPDATE)
+    assert mapping.field_names == ["Id", "Title"]  # Id is read-only, yet the update's key
+    assert [c.label for c in mapping.checks["Id"]] == ["required", "unique"]
+    with pytest.raises(MappingError, match="field Department is not updateable"):
+        resolve(spec(Id="id", Department="d"), contact, ["id", "d"], mode=UPDATE)
+    with pytest.raises(MappingError, match="key 'Id' of this operation must be a mapped field"):
+        resolve(spec(Title="t"), contact, ["t"], mode=UPDATE)
+    # No required field is needed to update: LastName is not mapped here.
+    assert resolve(None, contact, ["Id", "Title"], mode=UPDATE).field_names == ["Id", "Title"]
+
+
+def test_delete_takes_exactly_the_id(contact: ObjectSpec) -> None:
+    mapping = resolve(None, contact, ["Id", "LastName", "Email"], mode=DELETE)
+    assert mapping.field_names == ["Id"]
+    assert mapping.unmapped_columns == ("LastName", "Email")
+    with pytest.raises(MappingError, match="exactly one column, Id; also mapped: Email"):
+        resolve(spec(Id="id", Email="e"), contact, ["id", "e"], mode=DELETE)
+    with pytest.raises(MappingError, match="no column of the file is named like a field"):
+        resolve(None, contact, ["LastName"], mode=DELETE)
+
+
+def test_exact_column_names_win_over_case_insensitive_ones(contact: ObjectSpec) -> None:
+    mapping = resolve(None, contact, ["email", "Email", "LastName"])
+    assert [(f.field.name, f.column) for f in mapping.fields] == [
+        ("Email", "Email"),
+        ("LastName", "LastName"),
+    ]
+    assert mapping.unmapped_columns == ("email",)
+
+
+def test_typos_get_a_suggestion(contact: ObjectSpec) -> None:
+    with pytest.raises(MappingError) as info:
+        resolve(spec(LastName="n", FristName="f"), contact, ["n", "f"])
+    assert "has no field 'FristName' (did you mean FirstName?)" in str(info.value)
+    with pytest.raises(MappingError) as info:
+        resolve(spec(LastName="Lastname_"), contact, ["LastName"])
+    assert "(did you mean LastName?)" in str(info.value)
+
+
+def test_lookups_composites_and_ignored_columns(contact: ObjectSpec, account: ObjectSpec) -> None:
+    raw = {
+        "fields": {
+            "LastName": "n",
+            "Account.External_Id__c": "acct",
+            "Title": {"columns": ["t1", "t2"], "separator": " / "},
+        },
+        "ignore": ["internal"],
+    }
+    mapping = resolve(
+        MappingSpec.parse(raw),
+        contact,
+        ["n", "acct", "t1", "t2", "internal", "stray"],
+        parents={"account": account},
+    )
+    assert mapping.field_names == ["LastName", "Account.External_Id__c", "Title"]
+    assert mapping.lookups == ["Account.External_Id__c"]
+    assert mapping.fields[2].columns == ("t1", "t2") and mapping.fields[2].separator == " / "
+    assert mapping.columns_used == ["n", "acct", "t1", "t2"]
+    assert mapping.unmapped_columns == ("stray",) and mapping.ignored_columns == ("internal",)
+    with pytest.raises(MappingError) as info:
+        resolve(
+            MappingSpec.parse({"fields": {"LastName": "n", "Acount.Name": "a"}}),
+            contact,
+            ["n", "a"],
+            parents={"account": account},
+        )
+    assert "no relationship 'Acount' (did you mean Account?)" in str(info.value)
+    with pytest.raises(MappingError, match=r"Account\.Name cannot find records"):
+        resolve(
+            MappingSpec.parse({"fields": {"LastName": "n", "Account.Name": "a"}}),
+            contact,
+            ["n", "a"],
+            parents={"account": account},
+        )
+
+
+def test_a_mapping_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes(b"fields:\n  LastName: surname\n  Title: Stra\xdfe\n")
+    with pytest.raises(MappingError, match="line 3: not UTF-8 text"):
+        MappingSpec.load(path)

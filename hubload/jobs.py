@@ -1,14 +1,18 @@
-"""Bulk job states and the one typed status read from either vocabulary of the API."""
+"""Bulk jobs as the core sees them, whatever the target: a closed vocabulary of states, the one
+typed status read from any of the targets' vocabularies, and waiting for a job to a budget."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-log = logging.getLogger("hubload.client")
+from hubload.errors import JobTimeoutError, RetriableError
+
+log = logging.getLogger("hubload.jobs")
 
 
 class JobState(StrEnum):
@@ -32,8 +36,8 @@ class JobState(StrEnum):
 
 _TERMINAL = frozenset({JobState.COMPLETED, JobState.ERROR, JobState.ABORTED, JobState.CANCELLED})
 
-# Other spellings seen in the wild: the seed page's COMPLETE, US CANCELED, and the states of
-# Salesforce Bulk API 2.0 for targets that pass them through.
+# Other spellings: the seed page's COMPLETE, US CANCELED, and Salesforce Bulk API 2.0's states
+# (Open and UploadComplete: nothing processed yet; Failed: the job could not finish).
 _ALIASES = {
     "COMPLETE": JobState.COMPLETED,
     "CANCELED": JobState.CANCELLED,
@@ -123,3 +127,68 @@ def _first_str(body: Mapping[str, Any], *keys: str) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """What the target answered when it accepted a job."""
+
+    job_id: str
+    state: JobState
+    raw_status: str
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How long to wait for a job and how often to look: intervals grow by ``factor``."""
+
+    budget: float = 600.0
+    initial_interval: float = 0.25
+    max_interval: float = 10.0
+    factor: float = 1.6
+
+    def __post_init__(self) -> None:
+        if self.budget <= 0 or self.initial_interval <= 0 or self.factor < 1:
+            raise ValueError("budget and initial_interval must be > 0 and factor >= 1")
+
+
+def wait_for_job(
+    fetch: Callable[[], JobStatus],
+    job_id: str,
+    policy: PollPolicy = PollPolicy(),
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    on_status: Callable[[JobStatus], None] | None = None,
+) -> JobStatus:
+    """Call ``fetch`` until the job is terminal and return that status.
+
+    A transient failure of one status read (``RetriableError``) does not end the wait: it is
+    retried within the same budget, after the server's ``Retry-After`` when it gave one.
+
+    Raises:
+        JobTimeoutError: the budget ran out first (``last_status`` says what was seen last).
+        ApiError: a status read failed permanently (auth, not found, ...).
+    """
+    start = clock()
+    interval = policy.initial_interval
+    last = "not read yet"
+    while True:
+        try:
+            status = fetch()
+        except RetriableError as exc:
+            log.warning("status of job %s not read (%s); will poll again", job_id, exc)
+            pause = exc.retry_after if exc.retry_after is not None else interval
+        else:
+            last = status.raw_status
+            if on_status is not None:
+                on_status(status)
+            if status.is_terminal:
+                return status
+            pause = interval
+        waited = clock() - start
+        remaining = policy.budget - waited
+        if remaining <= 0:
+            raise JobTimeoutError(job_id, waited=waited, last_status=last)
+        sleep(min(pause, remaining))
+        interval = min(interval * policy.factor, policy.max_interval)

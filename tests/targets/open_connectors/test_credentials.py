@@ -3,9 +3,10 @@
 import pytest
 from pydantic import SecretStr
 
-from hubload.credentials import Credentials
 from hubload.errors import ConfigError
-from hubload.settings import Settings
+from hubload.targets import TargetKind, config_from_env, configured_kinds
+from hubload.targets.open_connectors.auth import Credentials
+from hubload.targets.open_connectors.settings import OpenConnectorsSettings
 
 
 def test_header_round_trip_any_order() -> None:
@@ -45,14 +46,38 @@ def test_secrets_are_masked_everywhere() -> None:
 def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.setenv("HUBLOAD_BASE_URL", "http://x/elements/api-v2")
     monkeypatch.setenv("HUBLOAD_AUTHORIZATION", "User a, Element b")
-    settings = Settings(_env_file=None)
-    assert settings.target_configured
+    monkeypatch.setenv("HUBLOAD_HUB", "marketing")
+    settings = OpenConnectorsSettings(_env_file=None)
+    assert settings.configured and TargetKind.OPEN_CONNECTORS in configured_kinds()
     assert settings.credentials().authorization_header() == "User a, Element b"
     assert "User a" not in repr(settings)
+    config = config_from_env(TargetKind.OPEN_CONNECTORS)
+    assert config.identity.key == "open-connectors http://x/elements/api-v2 marketing"
+    assert "User a" not in repr(config) and "User a" not in config.model_dump_json()
 
 
 def test_settings_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AUTHORIZATION", "USER_SECRET", "ELEMENT_TOKEN"):
         monkeypatch.delenv(f"HUBLOAD_{name}", raising=False)
     with pytest.raises(ConfigError, match="no credentials"):
-        Settings(_env_file=None).credentials()
+        OpenConnectorsSettings(_env_file=None).credentials()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("htp:/host/x", "scheme"),
+        ("http:/x", "no host"),
+        ("not a url at all", "scheme"),
+        ("https://user:p4ssw0rd@host.example/elements/api-v2", "carries credentials"),
+        ("https://:p4ssw0rd@host.example/api", "carries credentials"),
+    ],
+)
+def test_malformed_or_credentialed_base_urls_are_configuration_errors(
+    monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
+    monkeypatch.setenv("HUBLOAD_BASE_URL", url)
+    monkeypatch.setenv("HUBLOAD_AUTHORIZATION", "User a, Element b")
+    with pytest.raises(ConfigError, match=says) as info:
+        config_from_env(TargetKind.OPEN_CONNECTORS)
+    assert "p4ssw0rd" not in str(info.value) and "\n" not in str(info.value)

@@ -14,7 +14,6 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from hubload.client import BulkClient, JobState, PollPolicy, RetryPolicy, verify_signature
 from hubload.errors import (
     AuthError,
     FatalApiError,
@@ -22,6 +21,10 @@ from hubload.errors import (
     NotFoundError,
     RetriableError,
 )
+from hubload.http import RetryPolicy
+from hubload.jobs import JobState, PollPolicy
+from hubload.targets.open_connectors.client import BulkClient
+from hubload.targets.open_connectors.signature import verify_signature
 from tests.conftest import SandboxFactory, bad_credentials, client_for
 
 QUICK = PollPolicy(budget=30, initial_interval=0.02, max_interval=0.2)

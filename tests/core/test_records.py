@@ -1,8 +1,8 @@
-"""Per-record error elements and Salesforce's CODE:message:fields -- format."""
+"""Salesforce's CODE:message:fields -- format of a record's error."""
 
 import pytest
 
-from hubload.client import RecordError, parse_error_text
+from hubload.records import parse_error_text
 
 
 @pytest.mark.parametrize(
@@ -34,18 +34,3 @@ from hubload.client import RecordError, parse_error_text
 )
 def test_parse_error_text(text: str, code: str, fields: tuple[str, ...]) -> None:
     assert parse_error_text(text) == (code, fields)
-
-
-def test_element_spellings() -> None:
-    a = RecordError.from_element(
-        {
-            "recordNumber": 3,
-            "error": "UNABLE_TO_LOCK_ROW:busy:--",
-            "record": {"Email": "a@b.c", "N": None},
-        }
-    )
-    assert a.record_number == 3 and a.transient and a.record == {"Email": "a@b.c", "N": ""}
-    b = RecordError.from_element({"lineNumber": "4", "message": "DUPLICATE_VALUE:dup:--"})
-    assert b.record_number == 4 and b.code == "DUPLICATE_VALUE" and not b.transient
-    c = RecordError.from_element({})
-    assert c.record_number is None and c.code == "UNKNOWN_ERROR"

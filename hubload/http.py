@@ -1,4 +1,10 @@
-"""The one place where HTTP answers and transport failures become hubload errors."""
+"""The one place where HTTP answers and transport failures become hubload errors, and the one
+retry loop every call to a target goes through.
+
+Targets differ only in how their error bodies read (an ``Envelope``); the status codes mean the
+same everywhere: 429 and 5xx are retriable (``Retry-After`` honoured), 401/403 are auth errors,
+404 is not found, any other 4xx is fatal.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -20,12 +26,40 @@ from hubload.errors import (
     RetriableError,
 )
 
-log = logging.getLogger("hubload.client")
+log = logging.getLogger("hubload.http")
 
 _MAX_TEXT = 300
+T = TypeVar("T")
+_RNG = random.Random()  # noqa: S311 - spreads retry delays; not a secret
 
 
-def send(http: httpx.Client, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+@dataclass(frozen=True)
+class ErrorBody:
+    """What an error answer says, whatever its target's shape."""
+
+    message: str
+    code: str | None = None
+    request_id: str | None = None
+    provider_message: str | None = None
+
+
+Envelope = Callable[[httpx.Response, Any], ErrorBody | None]
+"""Reads a target's error body (the parsed JSON, or None) into an ``ErrorBody``; None when the
+body is not in the target's shape (the text of the answer is reported instead)."""
+
+
+def no_envelope(response: httpx.Response, body: Any) -> ErrorBody | None:
+    """An envelope that knows no shape: errors are reported by their text."""
+    return None
+
+
+def send(
+    http: httpx.Client,
+    request: httpx.Request,
+    *,
+    stream: bool = False,
+    envelope: Envelope = no_envelope,
+) -> httpx.Response:
     """Send ``request`` and return its successful (2xx) response.
 
     With ``stream=True`` the body of a successful response is left unread (the caller closes it).
@@ -36,7 +70,7 @@ def send(http: httpx.Client, request: httpx.Request, *, stream: bool = False) ->
         NotFoundError: 404.
         FatalApiError: any other non-2xx status.
     """
-    method, url = request.method, _redacted_url(request.url)
+    method, url = request.method, redacted_url(request.url)
     try:
         response = http.send(request, stream=stream)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -66,7 +100,7 @@ def send(http: httpx.Client, request: httpx.Request, *, stream: bool = False) ->
         ) from exc
     finally:
         response.close()
-    raise error_for_response(response, method=method, url=url)
+    raise error_for_response(response, method=method, url=url, envelope=envelope)
 
 
 def iter_body(response: httpx.Response, chunk_size: int) -> Iterator[bytes]:
@@ -81,15 +115,17 @@ def iter_body(response: httpx.Response, chunk_size: int) -> Iterator[bytes]:
         raise RetriableError(
             f"connection failed while reading the body: {type(exc).__name__}: {exc}",
             method=response.request.method,
-            url=_redacted_url(response.request.url),
+            url=redacted_url(response.request.url),
         ) from exc
     finally:
         response.close()
 
 
-def error_for_response(response: httpx.Response, *, method: str, url: str) -> ApiError:
-    """The hubload error for a non-2xx response, with the API's own message and request id."""
-    message, request_id, provider = _envelope(response)
+def error_for_response(
+    response: httpx.Response, *, method: str, url: str, envelope: Envelope = no_envelope
+) -> ApiError:
+    """The hubload error for a non-2xx response, with the target's own message and codes."""
+    body = _read_error(response, envelope)
     status = response.status_code
     cls: type[ApiError]
     if status == 429 or status >= 500:
@@ -101,10 +137,11 @@ def error_for_response(response: httpx.Response, *, method: str, url: str) -> Ap
     else:
         cls = FatalApiError
     return cls(
-        message,
+        body.message,
         status_code=status,
-        request_id=request_id,
-        provider_message=provider,
+        code=body.code,
+        request_id=body.request_id,
+        provider_message=body.provider_message,
         method=method,
         url=url,
         retry_after=parse_retry_after(response) if cls is RetriableError else None,
@@ -113,23 +150,41 @@ def error_for_response(response: httpx.Response, *, method: str, url: str) -> Ap
     )
 
 
-def _envelope(response: httpx.Response) -> tuple[str, str | None, str | None]:
-    request_id = response.headers.get("Elements-Request-Id")
+def _read_error(response: httpx.Response, envelope: Envelope) -> ErrorBody:
     try:
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("error") or response.reason_phrase
-        request_id = body.get("requestId") or request_id
-        provider = body.get("providerMessage")
-        return (
-            str(message),
-            str(request_id) if request_id else None,
-            str(provider) if provider else None,
-        )
-    text = response.text.strip()[:_MAX_TEXT] or response.reason_phrase
-    return text, request_id, None
+    try:
+        found = envelope(response, body)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        found = None  # a shape we do not know: reported by its text below
+    if found is not None:
+        return found
+    return ErrorBody(message=text_excerpt(response))
+
+
+def text_excerpt(response: httpx.Response) -> str:
+    """The answer's text on one line, cut short (or its reason phrase when empty)."""
+    return " ".join(response.text.split())[:_MAX_TEXT] or response.reason_phrase
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed JSON of a successful answer.
+
+    Raises:
+        FatalApiError: the answer is not JSON (a target answering in a shape we do not know).
+    """
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise FatalApiError(
+            f"expected JSON, got {response.headers.get('content-type', 'no content type')}: "
+            f"{' '.join(response.text.split())[:120]!r}",
+            status_code=response.status_code,
+            method=response.request.method,
+            url=redacted_url(response.request.url),
+        ) from exc
 
 
 def parse_retry_after(response: httpx.Response) -> float | None:
@@ -148,20 +203,23 @@ def parse_retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _redacted_url(url: httpx.URL) -> str:
-    # The bulk API takes no secret in the URL, but a query string may hold user data: keep paths.
-    return str(url.copy_with(query=None))
+def redacted_url(url: httpx.URL) -> str:
+    """The URL as errors and logs show it: no query (it may hold user data), no user info."""
+    return str(url.copy_with(query=None, username=None, password=None, fragment=None))
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How a failed call is retried: exponential backoff with jitter, ``Retry-After`` first."""
+    """How a failed call is retried: exponential backoff with jitter, ``Retry-After`` first,
+    within a number of attempts and a total time budget."""
 
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 30.0
     jitter: float = 0.25
     """Each computed delay is spread by up to this share, up or down, so clients do not align."""
+    budget: float | None = None
+    """Seconds the retries of one call may wait in all; None: only ``attempts`` bounds them."""
 
     def delay(self, attempt: int, error: RetriableError) -> float:
         """Seconds to wait before attempt ``attempt + 1``: the server's ``Retry-After`` when it
@@ -181,23 +239,27 @@ class RetryPolicy:
         label: str = "",
         give_up: Callable[[RetriableError], None] | None = None,
     ) -> T:
-        """``call()``, called again after each retriable failure until the last attempt.
-        ``give_up`` may raise instead of a retry (when sending again would be unsafe).
+        """``call()``, called again after each retriable failure until the last attempt (or the
+        budget is spent). ``give_up`` may raise instead of a retry (when sending again would be
+        unsafe).
 
         Raises:
             RetriableError: still failing after the last attempt.
             ApiError: any non-retriable failure, at once.
         """
         attempt = 1
+        waited = 0.0
         while True:
             try:
                 return call()
             except RetriableError as exc:
                 if give_up is not None:
                     give_up(exc)
-                if attempt >= self.attempts:
-                    raise
                 wait = self.delay(attempt, exc)
+                if attempt >= self.attempts or (
+                    self.budget is not None and waited + wait > self.budget
+                ):
+                    raise
                 log.warning(
                     "%s%s; retrying in %.1fs (attempt %d of %d)",
                     label,
@@ -207,11 +269,8 @@ class RetryPolicy:
                     self.attempts,
                 )
                 sleep(wait)
+                waited += wait
                 attempt += 1
-
-
-T = TypeVar("T")
-_RNG = random.Random()  # noqa: S311 - spreads retry delays; not a secret
 
 
 def send_with_retries(
@@ -221,6 +280,7 @@ def send_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     *,
     stream: bool = False,
+    envelope: Envelope = no_envelope,
 ) -> httpx.Response:
     """``send`` an idempotent request, retrying retriable failures per ``policy``.
 
@@ -228,4 +288,4 @@ def send_with_retries(
         RetriableError: still failing after the last attempt.
         ApiError: any non-retriable failure, at once.
     """
-    return policy.run(lambda: send(http, build(), stream=stream), sleep)
+    return policy.run(lambda: send(http, build(), stream=stream, envelope=envelope), sleep)

@@ -14,26 +14,105 @@ from urllib.parse import quote
 
 import httpx
 
-from hubload.client._http import RetryPolicy, iter_body, send, send_with_retries
-from hubload.client.polling import PollPolicy, wait_for_job
-from hubload.client.records import RecordError
-from hubload.client.status import JobState, JobStatus, parse_state
-from hubload.credentials import Credentials, ElementsAuth
 from hubload.errors import FatalApiError
+from hubload.http import (
+    ErrorBody,
+    RetryPolicy,
+    iter_body,
+    json_body,
+    send,
+    send_with_retries,
+    text_excerpt,
+)
+from hubload.jobs import JobRef, JobStatus, PollPolicy, parse_state, wait_for_job
+from hubload.records import RecordError
+from hubload.targets.open_connectors.auth import Credentials, ElementsAuth
+from hubload.targets.open_connectors.metadata import object_from_metadata
 from schemas.catalog import ObjectSpec
 
 CALLBACK_HEADER = "Elements-Async-Callback-Url"
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
+REQUEST_ID_HEADER = "Elements-Request-Id"
 _CHUNK = 1 << 16
 
 
+def envelope(response: httpx.Response, body: Any) -> ErrorBody | None:
+    """The platform's error envelope ``{"message", "requestId", "providerMessage"}``; another
+    answer keeps its text and the request id of the header."""
+    header_id = response.headers.get(REQUEST_ID_HEADER)
+    message = body.get("message") or body.get("error") if isinstance(body, dict) else None
+    if not message:
+        return (
+            ErrorBody(message=text_excerpt(response), request_id=header_id) if header_id else None
+        )
+    request_id = body.get("requestId") or header_id
+    provider = body.get("providerMessage")
+    return ErrorBody(
+        message=str(message),
+        request_id=str(request_id) if request_id else None,
+        provider_message=str(provider) if provider else None,
+    )
+
+
 @dataclass(frozen=True)
-class JobRef:
-    """What the target answered when it accepted a job."""
+class ListedJob:
+    """One job of the job listing (``GET /bulk/jobs``), in its snake_case shape."""
 
     job_id: str
-    state: JobState
-    raw_status: str
+    object_name: str | None
+    direction: str | None
+    status: str | None
+    record_count: int | None
+    created_ms: int | None
+    """``createdDate`` in epoch milliseconds."""
+
+    @classmethod
+    def from_element(cls, raw: Mapping[str, Any]) -> ListedJob:
+        """Read one element of the listing, tolerant of missing keys."""
+
+        def number(key: str) -> int | None:
+            value = raw.get(key)
+            if isinstance(value, bool):
+                return None
+            if isinstance(value, int | float):
+                return int(value)
+            return int(value) if isinstance(value, str) and value.isdigit() else None
+
+        return cls(
+            job_id=str(raw.get("id", "")),
+            object_name=str(raw["object_name"]) if raw.get("object_name") else None,
+            direction=str(raw["job_direction"]) if raw.get("job_direction") else None,
+            status=str(raw.get("status") or raw.get("job_state") or "") or None,
+            record_count=number("record_count"),
+            created_ms=number("createdDate"),
+        )
+
+
+def record_error(raw: Mapping[str, Any]) -> RecordError:
+    """One element of ``GET /bulk/{id}/errors``; its shape is not documented, so the usual
+    spellings are accepted (``recordNumber``/``lineNumber``/``index``,
+    ``error``/``message``/``errorMessage``/``sf__Error``, ``record``/``data``)."""
+    text = _first(raw, "error", "message", "errorMessage", "sf__Error", "errors")
+    if isinstance(text, list):
+        text = "; ".join(str(t) for t in text)
+    text = str(text) if text is not None else "UNKNOWN_ERROR:the target gave no message"
+    number = _first(raw, "recordNumber", "lineNumber", "rowNumber", "index")
+    record = _first(raw, "record", "data")
+    cells = dict(record) if isinstance(record, Mapping) else {}
+    return RecordError.of(
+        text,
+        record_number=int(number)
+        if isinstance(number, int | str) and str(number).isdigit()
+        else None,
+        record={str(k): "" if v is None else str(v) for k, v in cells.items()},
+    )
+
+
+def _first(raw: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in raw and raw[key] is not None:
+            return raw[key]
+    return None
 
 
 def _seg(value: str) -> str:
@@ -113,18 +192,11 @@ class BulkClient:
             lambda: self.http.build_request("GET", url, params=params),
             self._retry,
             self._sleep,
+            envelope=envelope,
         )
 
     def _json(self, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise FatalApiError(
-                f"expected JSON, got {response.headers.get('content-type', 'no content type')}",
-                status_code=response.status_code,
-                method=response.request.method,
-                url=str(response.request.url.copy_with(query=None)),
-            ) from exc
+        return json_body(response)
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -148,7 +220,7 @@ class BulkClient:
         """
         body = self._json(self._get("objects", _seg(object_name), "metadata"))
         try:
-            return ObjectSpec.from_metadata(object_name, body if isinstance(body, dict) else {})
+            return object_from_metadata(object_name, body)
         except ValueError as exc:
             raise FatalApiError(f"metadata of {object_name!r} unreadable: {exc}") from exc
 
@@ -183,7 +255,7 @@ class BulkClient:
                 data=data,
                 headers=headers,
             )
-            response = send(self.http, request)
+            response = send(self.http, request, envelope=envelope)
         return self._job_ref(response)
 
     def _job_ref(self, response: httpx.Response) -> JobRef:
@@ -246,7 +318,34 @@ class BulkClient:
             if not isinstance(body, list):
                 raise FatalApiError(f"errors of job {job_id} are not a JSON array")
             for element in body:
-                yield RecordError.from_element(element if isinstance(element, dict) else {})
+                yield record_error(element if isinstance(element, dict) else {})
+            token = response.headers.get(NEXT_PAGE_HEADER) or None
+            if not token or not body:
+                return
+
+    def iter_jobs(self, where: str | None = None, *, page_size: int = 200) -> Iterator[ListedJob]:
+        """The hub's bulk jobs (``GET /bulk/jobs``), page after page, as the platform orders them
+        (newest first); stop iterating to stop paging.
+
+        Raises:
+            ApiError: a page could not be read.
+        """
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"pageSize": page_size}
+            if where:
+                params["where"] = where
+            if token:
+                params["nextPage"] = token
+            response = self._get("bulk", "jobs", params=params)
+            body = self._json(response)
+            if isinstance(body, dict):  # the platform's description types it as one object
+                body = [body] if body.get("id") is not None else []
+            if not isinstance(body, list):
+                raise FatalApiError("the job listing is not a JSON array")
+            for element in body:
+                if isinstance(element, dict) and element.get("id") is not None:
+                    yield ListedJob.from_element(element)
             token = response.headers.get(NEXT_PAGE_HEADER) or None
             if not token or not body:
                 return
@@ -264,7 +363,11 @@ class BulkClient:
         """
         url = self._url("bulk", _seg(job_id), "cancel")
         response = send_with_retries(
-            self.http, lambda: self.http.build_request("PUT", url), self._retry, self._sleep
+            self.http,
+            lambda: self.http.build_request("PUT", url),
+            self._retry,
+            self._sleep,
+            envelope=envelope,
         )
         body = self._json(response) if response.content else {}
         return JobStatus.from_body(body if isinstance(body, dict) else {}, job_id=job_id)
@@ -278,7 +381,7 @@ class BulkClient:
             ApiError: the target refused the query.
         """
         request = self.http.build_request("POST", self._url("bulk", "query"), params={"q": query})
-        return self._job_ref(send(self.http, request))
+        return self._job_ref(send(self.http, request, envelope=envelope))
 
     def download(
         self,
@@ -304,6 +407,7 @@ class BulkClient:
             self._retry,
             self._sleep,
             stream=True,
+            envelope=envelope,
         )
         written = 0
         for chunk in iter_body(response, _CHUNK):

@@ -7,8 +7,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from hubload.client import BulkClient, RetryPolicy
-from hubload.credentials import Credentials
 from hubload.errors import (
     ApiError,
     AuthError,
@@ -16,6 +14,9 @@ from hubload.errors import (
     NotFoundError,
     RetriableError,
 )
+from hubload.http import RetryPolicy
+from hubload.targets.open_connectors.auth import Credentials
+from hubload.targets.open_connectors.client import BulkClient
 
 SECRET = "s3cr3t-user-value"
 

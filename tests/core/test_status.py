@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from hubload.client import JobState, JobStatus, parse_state
+from hubload.jobs import JobState, JobStatus, parse_state
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ import resource
 import sys
 from pathlib import Path
 
-from hubload.client import BulkClient, PollPolicy
-from hubload.credentials import Credentials
+from hubload.jobs import PollPolicy
+from hubload.targets.open_connectors.auth import Credentials
+from hubload.targets.open_connectors.client import BulkClient
 
 base_url, authorization, path = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 with BulkClient.connect(base_url, Credentials.from_header(authorization), "helpdesk") as client:

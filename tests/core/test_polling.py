@@ -2,8 +2,8 @@
 
 import pytest
 
-from hubload.client import JobState, JobStatus, PollPolicy, wait_for_job
 from hubload.errors import AuthError, JobTimeoutError, RetriableError
+from hubload.jobs import JobState, JobStatus, PollPolicy, wait_for_job
 
 
 class FakeClock:

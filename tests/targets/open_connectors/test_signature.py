@@ -1,6 +1,6 @@
 """Callback signature verification, with the platform's published test vector."""
 
-from hubload.client import sign, verify_signature
+from hubload.targets.open_connectors.signature import sign, verify_signature
 
 KEY = "MySecretEventSignatureKey"
 BODY = b"<INSERT_EVENT_NOTIFICATION_RESPONSE_BODY>"

@@ -1,0 +1,83 @@
+"""One chunk from staged to accounted for: submitted exactly once, its job polled to the end, its
+rows tied to what the target said of them. Whatever breaks, the chunk ends with an outcome."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hubload.exactly_once import ChunkSubmitter, TargetCheck
+from hubload.job_results import collect_outcome
+from hubload.jobs import JobStatus, PollPolicy, wait_for_job
+from hubload.ledger import ChunkState, Ledger
+from hubload.operations import Operation
+from hubload.outcomes import ChunkOutcome, Stage, step_failed
+from hubload.staging import StagedChunk
+from hubload.targets.base import Target
+
+log = logging.getLogger("hubload.chunks")
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """What every chunk of a run shares: where it goes and how it is settled and waited for."""
+
+    run_id: str
+    object_name: str
+    operation: Operation
+    check: TargetCheck
+    poll_budget: float
+
+
+def run_chunk(
+    ledger: Ledger,
+    target: Target,
+    job: ChunkJob,
+    chunk: StagedChunk,
+    *,
+    on_status: Callable[[JobStatus], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ChunkOutcome:
+    """Submit, wait for and read one chunk's job. Never raises for what the target does: a
+    step that fails gives the chunk an outcome that says so (failed, or of unknown fate)."""
+    stage: Stage = "submit"
+    job_id: str | None = None
+    try:
+        submitter = ChunkSubmitter(
+            ledger,
+            target,
+            run_id=job.run_id,
+            object_name=job.object_name,
+            operation=job.operation,
+            check=job.check,
+            sleep=sleep,
+        )
+        submitted = submitter.submit(chunk)
+        if isinstance(submitted, ChunkOutcome):
+            return submitted
+        job_id = submitted.job_id
+        stage = "wait"
+        status = wait_for_job(
+            lambda: target.status(submitted.job_id),
+            submitted.job_id,
+            PollPolicy(budget=job.poll_budget),
+            sleep=sleep,
+            on_status=on_status,
+        )
+        stage = "outcome"
+        successes = chunk.path.with_name(chunk.path.stem + ".success.csv")
+        outcome = collect_outcome(target, chunk, status, successes=successes)
+        ledger.mark_chunk(
+            job.run_id,
+            chunk.number,
+            ChunkState.DONE,
+            job_status=status.raw_status,
+            succeeded=outcome.succeeded,
+            failed=outcome.failed,
+        )
+        return outcome
+    except Exception as exc:  # noqa: BLE001 - every chunk ends with an outcome, never a crash
+        log.warning("chunk %d: %s step failed: %s", chunk.number, stage, exc)
+        return step_failed(chunk, stage, job_id, exc, resend_is_safe=job.operation.resend_is_safe)
