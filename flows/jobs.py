@@ -1,20 +1,31 @@
-"""Taking staged chunks through their jobs, a bounded number at a time, with the UI's progress."""
+"""Taking staged chunks through their jobs, a bounded number at a time, with the UI's progress;
+then healing the rows that failed for a passing reason."""
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+from prefect import get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.futures import PrefectFuture, as_completed
 
 from hubload import progress
 from hubload.chunk_run import ChunkJob
+from hubload.healing import HEAL_ROUNDS, Healing, discharge, locking, patients, stage_round
+from hubload.ledger import Ledger
 from hubload.outcomes import ChunkOutcome, step_failed
 from hubload.staging import StagedChunk
 from hubload.targets import TargetConfig
 from tasks.load import load_chunk
+
+HEAL_BACKOFF = 1.0
+"""Seconds before the first healing round; each next round waits four times longer (<= 30 s)."""
 
 
 def run_jobs(
@@ -55,3 +66,53 @@ def run_jobs(
         )
         progress.publish(progress.ProgressEvent("jobs", len(outcomes), len(chunks)))
     return outcomes
+
+
+def heal(
+    config: TargetConfig,
+    job: ChunkJob,
+    ledger: Ledger,
+    chunks: list[StagedChunk],
+    outcomes: dict[int, ChunkOutcome],
+    *,
+    chunk_rows: int,
+    chunk_dir: Path,
+    concurrency: int,
+    rounds: int = HEAL_ROUNDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Healing:
+    """Send the rows that failed for a passing reason again, round after round (serially when
+    record locks were the reason), until none is left or the rounds are spent. ``outcomes`` is
+    updated in place: each healed row's outcome is its last chunk's."""
+    log = get_run_logger()
+    added: list[StagedChunk] = []
+    rounds = 0
+    for round_number in range(1, rounds + 1):
+        found = patients([*chunks, *added], outcomes)
+        if not found:
+            break
+        serial = locking(found)
+        count = sum(len(p.positions) for p in found)
+        pause = min(HEAL_BACKOFF * 4 ** (round_number - 1), 30.0)
+        log.info(
+            "healing round %d: %d row(s) failed for a passing reason; sent again%s in %.0fs",
+            round_number,
+            count,
+            " serially" if serial else "",
+            pause,
+        )
+        sleep(pause)
+        staged = stage_round(found, round_number, chunk_rows, chunk_dir)
+        ledger.stage_chunks(job.run_id, [(c.number, c.rows, c.sha256) for c in staged])
+        heal_job = job
+        if serial:
+            heal_job = replace(job, operation=replace(job.operation, serial=True))
+        new = run_jobs(config, heal_job, staged, concurrency=1 if serial else concurrency)
+        for patient in found:
+            number = patient.chunk.number
+            outcomes[number] = discharge(outcomes[number], patient.chunk, set(patient.positions))
+        outcomes.update(new)
+        added += staged
+        rounds = round_number
+    healed = sum(outcomes[c.number].succeeded for c in added)
+    return Healing(healed=healed, rounds=rounds, chunks=tuple(added))

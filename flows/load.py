@@ -15,10 +15,11 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import Field
 
-from flows.jobs import run_jobs
+from flows.jobs import heal, run_jobs
 from hubload.chunk_run import ChunkJob
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.exactly_once import TargetCheck
+from hubload.healing import Healing
 from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
 from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, LoadRequest
 from hubload.outcomes import ChunkOutcome
@@ -77,6 +78,7 @@ def load(
     target_block: str | None = None,
     match_key: str | None = None,
     settle_seconds: Annotated[float, Field(ge=0)] = 10.0,
+    heal_rounds: Annotated[int, Field(ge=0, le=10)] = 3,
     run_id: str | None = None,
     parent_run: str | None = None,
     force: bool = False,
@@ -112,6 +114,7 @@ def load(
         report_dir=report_dir,
         match_key=match_key,
         settle_seconds=settle_seconds,
+        heal_rounds=heal_rounds,
     )
     return run_load(request, run_id=run_id, parent_run=parent_run, force=force)
 
@@ -131,6 +134,13 @@ def run_load(
     home = Settings()
     base = Path(request.report_dir).expanduser() if request.report_dir else home.home_dir() / "runs"
     run_dir = base / rid
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"report folder {base}: cannot make {run_dir.name} there "
+            f"({exc.strerror or type(exc).__name__}); give --report-dir a folder"
+        ) from exc
     log.info(
         "run %s: %s -> %s of %s (%s), reports in %s",
         rid,
@@ -166,6 +176,7 @@ def run_load(
     try:
         prepared = steps.prepare_file(load_plan, request.chunk_size, run_dir)
         outcomes: dict[int, ChunkOutcome] = {}
+        healing = Healing()
         jobs_started = time.monotonic()
         if book is not None and prepared.chunks:
             book.stage_chunks(rid, [(c.number, c.rows, c.sha256) for c in prepared.chunks])
@@ -183,12 +194,24 @@ def run_load(
                 outcomes = run_jobs(
                     config, job, prepared.chunks, concurrency=request.effective_concurrency
                 )
+                healing = heal(
+                    config,
+                    job,
+                    book,
+                    prepared.chunks,
+                    outcomes,
+                    chunk_rows=request.chunk_size,
+                    chunk_dir=run_dir / "chunks",
+                    concurrency=request.effective_concurrency,
+                    rounds=request.heal_rounds,
+                )
         summary: Summary = finish(
             rid,
             load_plan,
             identity=identity,
             prepared=prepared,
             outcomes=outcomes,
+            healing=healing,
             run_dir=run_dir,
             dry_run=request.dry_run,
             seconds=time.monotonic() - started,

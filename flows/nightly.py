@@ -99,6 +99,7 @@ def _one_file(
         operation=src.operation,
         external_id=src.external_id,
         chunk_size=src.chunk_size,
+        heal_rounds=src.heal_rounds,
         target_block=target_block,
         run_id=run_id,
         return_state=True,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hubload.exactly_once import ChunkSubmitter, TargetCheck
+from hubload.http import RetryPolicy, counting_calls
 from hubload.job_results import collect_outcome
 from hubload.jobs import JobStatus, PollPolicy, wait_for_job
 from hubload.ledger import ChunkState, Ledger
@@ -18,6 +19,7 @@ from hubload.staging import StagedChunk
 from hubload.targets.base import Target
 
 log = logging.getLogger("hubload.chunks")
+RESULTS_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, budget=180.0)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,35 @@ def run_chunk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ChunkOutcome:
     """Submit, wait for and read one chunk's job. Never raises for what the target does: a
-    step that fails gives the chunk an outcome that says so (failed, or of unknown fate)."""
+    step that fails gives the chunk an outcome that says so (failed, or of unknown fate). The
+    outcome counts the requests the chunk cost, status polls apart."""
+    polls = 0
+
+    def polled(status: JobStatus) -> None:
+        nonlocal polls
+        polls += 1
+        if on_status is not None:
+            on_status(status)
+
+    with counting_calls() as calls:
+        outcome = _run(ledger, target, job, chunk, polled, sleep)
+    log.info(
+        "chunk %d: %d call(s) to the target, %d status poll(s)",
+        chunk.number,
+        calls() - polls,
+        polls,
+    )
+    return replace(outcome, calls=calls() - polls, polls=polls)
+
+
+def _run(
+    ledger: Ledger,
+    target: Target,
+    job: ChunkJob,
+    chunk: StagedChunk,
+    on_status: Callable[[JobStatus], None],
+    sleep: Callable[[float], None],
+) -> ChunkOutcome:
     stage: Stage = "submit"
     job_id: str | None = None
     try:
@@ -68,7 +98,13 @@ def run_chunk(
         )
         stage = "outcome"
         successes = chunk.path.with_name(chunk.path.stem + ".success.csv")
-        outcome = collect_outcome(target, chunk, status, successes=successes)
+        # The job has ended: reading its results again is harmless, so a bad day's 5xx on
+        # them is waited out here rather than leaving the rows' fate unknown.
+        outcome = RESULTS_RETRY.run(
+            lambda: collect_outcome(target, chunk, status, successes=successes),
+            sleep,
+            label=f"chunk {chunk.number}: reading job {status.job_id}'s results: ",
+        )
         ledger.mark_chunk(
             job.run_id,
             chunk.number,

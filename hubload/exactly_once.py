@@ -8,6 +8,9 @@ itself (``Target.settle``: Salesforce by the recorded job, Open Connectors by it
 When the target cannot tell, an upsert or update is sent again (harmless); an insert is sent
 again only when a look-up by the user's match key finds none of its rows; all of them found
 counts as loaded; otherwise it waits for a person's decision.
+
+A chunk the target refused (``failed``) may be sent again when its run is taken up again, but
+not once a reprocess run has taken any of its rows over: those rows are that run's to load.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from hubload.targets.base import Attempt, Settlement, Target, Verdict
 log = logging.getLogger("hubload.exactly_once")
 
 FOUND_AT_TARGET = "FOUND_AT_TARGET"
+TAKEN_OVER = "TAKEN_OVER"
 _UPLOAD_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
 SETTLE_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, budget=120.0)
@@ -63,7 +67,7 @@ def rows_at_target(
     with chunk.path.open(encoding="utf-8", newline="") as stream:
         values = [row.get(key) or "" for row in csv.DictReader(stream)]
     found = target.find_records(object_name, key, values)
-    present = sum(1 for v in values if v and v in found)
+    present = sum(1 for v in values if v and found[v] > 0)
     if present == len(values) and values:
         return "all", present
     if present == 0 and all(values):
@@ -123,10 +127,17 @@ class ChunkSubmitter:
             yield
 
     def _submit(self, chunk: StagedChunk) -> JobRef | ChunkOutcome:
+        known = self._from_the_record(chunk)
+        return known if known is not None else self._send(chunk)
+
+    def _from_the_record(self, chunk: StagedChunk) -> JobRef | ChunkOutcome | None:
+        """What the ledger (and, for an unknown attempt, the target) already settles about the
+        chunk; None when it is to be sent."""
         record = self.ledger.chunk(self.run_id, chunk.number)
-        state = record.state if record is not None else ChunkState.STAGED
-        done = {ChunkState.SUBMITTED, ChunkState.DONE}
-        if record is not None and state in done and record.job_id:
+        if record is None:
+            return None
+        state = record.state
+        if state in {ChunkState.SUBMITTED, ChunkState.DONE} and record.job_id:
             log.info("chunk %d: already job %s, not sent again", chunk.number, record.job_id)
             return JobRef(job_id=record.job_id, state=JobState.UNKNOWN, raw_status="RECORDED")
         if state is ChunkState.FOUND:
@@ -134,11 +145,10 @@ class ChunkSubmitter:
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
             )
         if state in {ChunkState.SUBMITTING, ChunkState.UNKNOWN}:
-            settled = self._settle(chunk, f"a previous attempt left chunk {chunk.number} {state}")
-            if settled is not None:
-                return settled
-        elif self._counts_preexisting and (record is None or record.preexisting is None):
-            self._count_preexisting(chunk)
+            return self._settle(chunk, f"a previous attempt left chunk {chunk.number} {state}")
+        return self._taken_over(chunk)
+
+    def _send(self, chunk: StagedChunk) -> JobRef | ChunkOutcome:
         for _ in range(3):
             self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.SUBMITTING, job_id=None)
             try:
@@ -154,16 +164,6 @@ class ChunkSubmitter:
             )
             return job
         return self._undecided(chunk, "the upload's answer was lost three times")
-
-    @property
-    def _counts_preexisting(self) -> bool:
-        # Only where a look-up by key may be needed later: an insert into a target whose own
-        # settlement can be inconclusive (a job listing), with a key to look up by.
-        return (
-            self.check.match_key is not None
-            and not self.operation.resend_is_safe
-            and self.target.capabilities.serial_uploads
-        )
 
     def _upload(self, chunk: StagedChunk) -> JobRef:
         try:
@@ -183,17 +183,24 @@ class ChunkSubmitter:
             self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.FAILED, note=str(exc))
             raise
 
-    def _count_preexisting(self, chunk: StagedChunk) -> None:
-        """Before the first upload: how many of the chunk's rows the target already holds by
-        the match key, so that finding them after a lost answer proves nothing. A failure here
-        only means that look-up cannot decide later: the chunk is sent all the same."""
-        assert self.check.match_key is not None
-        try:
-            _, present = rows_at_target(self.target, self.object_name, chunk, self.check.match_key)
-        except HubloadError as exc:
-            log.warning("chunk %d: the match key could not be counted first: %s", chunk.number, exc)
-            return
-        self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.STAGED, preexisting=present)
+    def _taken_over(self, chunk: StagedChunk) -> ChunkOutcome | None:
+        """A chunk sent before (and refused) whose rows a reprocess run has since taken over
+        (claimed, perhaps loaded): not sent again, so that no row loads twice."""
+        taken = self.ledger.taken_lines(self.run_id)
+        if not taken:
+            return None
+        with chunk.sidecar.open(encoding="utf-8", newline="") as stream:
+            lines = {int(row[0]) for row in csv.reader(stream) if row}
+        mine = sorted(lines & taken)
+        if not mine:
+            return None
+        why = (
+            f"{TAKEN_OVER}: {len(mine)} of the chunk's rows (lines {', '.join(map(str, mine[:5]))}"
+            f"{', ...' if len(mine) > 5 else ''}) were taken over by a reprocess run, which loads "
+            "them; the chunk is not sent again"
+        )
+        self.ledger.mark_chunk(self.run_id, chunk.number, ChunkState.FAILED, note=why)
+        return chunk_failed(chunk, why, job_id=None, status="NOT_SUBMITTED")
 
     def _ask_target(self, chunk: StagedChunk) -> Settlement:
         record = self.ledger.chunk(self.run_id, chunk.number)
@@ -229,14 +236,12 @@ class ChunkSubmitter:
         return self._by_key(chunk, f"{why}; {settlement.why}")
 
     def _by_key(self, chunk: StagedChunk, why: str) -> ChunkOutcome | None:
-        """The last resort: the rows looked up by the match key. All found counts as loaded when
-        none was there before the first upload (or when that was not counted: the key is the
-        user's word that it identifies records); none found means send again."""
+        """The last resort: the rows looked up by the match key (the user's word that it
+        identifies records). All found counts as loaded; none found means send again; some
+        found waits for a decision."""
         key = self.check.match_key
         if key is None:
             return self._undecided(chunk, f"{why}; give a match key (e.g. --match-key Email)")
-        record = self.ledger.chunk(self.run_id, chunk.number)
-        before = record.preexisting if record is not None else None
         try:
             verdict, present = SETTLE_RETRY.run(
                 lambda: rows_at_target(self.target, self.object_name, chunk, key), self.sleep
@@ -252,7 +257,7 @@ class ChunkSubmitter:
         )
         if verdict == "none":
             return None
-        if verdict == "all" and not before:
+        if verdict == "all":
             self.ledger.mark_chunk(
                 self.run_id,
                 chunk.number,
@@ -265,8 +270,6 @@ class ChunkSubmitter:
                 chunk=chunk.number, rows=chunk.rows, job_id=None, status=FOUND_AT_TARGET
             )
         found = f"{present} of {chunk.rows} rows found at the target by {key}"
-        if before:
-            found += f", {before} of them there before the first upload"
         return self._undecided(chunk, f"{why}; {found}")
 
     def _undecided(self, chunk: StagedChunk, why: str) -> ChunkOutcome:

@@ -8,11 +8,13 @@ same everywhere: 429 and 5xx are retriable (``Retry-After`` honoured), 401/403 a
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,6 +32,21 @@ log = logging.getLogger("hubload.http")
 
 _MAX_TEXT = 300
 T = TypeVar("T")
+_CALLS: ContextVar[list[int] | None] = ContextVar("hubload_http_calls", default=None)
+
+
+@contextlib.contextmanager
+def counting_calls() -> Iterator[Callable[[], int]]:
+    """Count the requests this thread (context) sends to a target until the block ends; the
+    yielded function gives the count so far."""
+    counter = [0]
+    token = _CALLS.set(counter)
+    try:
+        yield lambda: counter[0]
+    finally:
+        _CALLS.reset(token)
+
+
 _RNG = random.Random()  # noqa: S311 - spreads retry delays; not a secret
 
 
@@ -71,6 +88,9 @@ def send(
         FatalApiError: any other non-2xx status.
     """
     method, url = request.method, redacted_url(request.url)
+    counter = _CALLS.get()
+    if counter is not None:
+        counter[0] += 1
     try:
         response = http.send(request, stream=stream)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

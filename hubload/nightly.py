@@ -27,6 +27,7 @@ class Source(BaseModel):
     operation: Literal["insert", "upsert", "update", "delete", "hardDelete"] = "insert"
     external_id: str | None = None
     chunk_size: int = Field(default=50_000, ge=1, le=1_000_000)
+    heal_rounds: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _upsert_key(self) -> Source:

@@ -51,6 +51,12 @@ class LoadRequest(BaseModel):
     settle_seconds: float = Field(
         default=10.0, ge=0, description="How long a lost upload's job may take to appear."
     )
+    heal_rounds: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Rounds of sending again the rows that failed for a passing reason.",
+    )
 
     @classmethod
     def of(cls, **values: Any) -> LoadRequest:

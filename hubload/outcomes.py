@@ -68,16 +68,21 @@ class ChunkOutcome:
     """Set when the target's record counts disagree with what was sent."""
     successes: Path | None = None
     """The loaded rows' record ids (position, id, created), where the target gives them."""
+    moved: tuple[int, ...] = ()
+    """Positions sent again in a healing chunk, whose outcome is theirs now."""
+    calls: int = 0
+    """Requests sent to the target for this chunk, its status polls aside."""
+    polls: int = 0
 
     @property
     def failed(self) -> int:
-        """Rows of the chunk that did not load."""
+        """Rows of the chunk that did not load (and were not sent again)."""
         return self.rows if self.all_failed_reason is not None else len(self.failed_rows)
 
     @property
     def succeeded(self) -> int:
-        """Rows of the chunk that loaded."""
-        return self.rows - self.failed
+        """Rows of the chunk that loaded with it."""
+        return self.rows - self.failed - len(self.moved)
 
     def job_summary(self) -> JobSummary:
         """The summary's line for this job."""
@@ -89,6 +94,8 @@ class ChunkOutcome:
             succeeded=self.succeeded,
             failed=self.failed,
             message=self.all_failed_reason or self.count_mismatch,
+            calls=self.calls,
+            polls=self.polls,
         )
 
 
@@ -131,7 +138,8 @@ class Tally:
             return [f"read {self.read} rows but staged {self.staged} and rejected {self.rejected}"]
         if dry_run:
             return []
-        submitted = sum(o.rows for o in self.outcomes.values())
+        # A row sent again in a healing chunk counts once: in the chunk that has it last.
+        submitted = sum(o.rows - len(o.moved) for o in self.outcomes.values())
         if submitted != self.staged:
             return [f"staged {self.staged} rows but {submitted} have an outcome"]
         total = self.succeeded + self.rejected + self.failed

@@ -19,6 +19,10 @@ class JobSummary:
     succeeded: int
     failed: int
     message: str | None = None
+    calls: int = 0
+    """Requests sent to the target for the chunk (the upload, settling, results...)."""
+    polls: int = 0
+    """Status reads while waiting for its job."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class Summary:
     """Why the counts do not reconcile, beyond the totals (a job's counts disagreeing)."""
     target_kind: str = ""
     """open-connectors or salesforce."""
+    healed: int = 0
+    """Rows that failed for a passing reason and loaded when sent again within the run."""
+    heal_rounds: int = 0
     place: str = ""
     """Where, in a few words: ``marketing/contact`` (a hub and an object), ``org/Contact``."""
 

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from hubload.errors import ReconciliationError
+from hubload.healing import Healing
 from hubload.outcomes import ChunkOutcome, Tally
 from hubload.plan import LoadPlan
 from hubload.row_reports import write_failed_report, write_success_report
@@ -29,6 +30,7 @@ def finish(
     identity: TargetIdentity,
     prepared: Prepared,
     outcomes: dict[int, ChunkOutcome],
+    healing: Healing,
     run_dir: Path,
     dry_run: bool,
     seconds: float,
@@ -51,11 +53,12 @@ def finish(
         reports["rejected"] = str(prepared.rejected_report)
     if not dry_run:
         failed_path = run_dir / "failed.csv"
-        write_failed_report(failed_path, load_plan.header, prepared.chunks, outcomes)
+        chunks = [*prepared.chunks, *healing.chunks]
+        write_failed_report(failed_path, load_plan.header, chunks, outcomes)
         reports["failed"] = str(failed_path)
         if any(o.successes is not None for o in outcomes.values()):
             success_path = run_dir / "success.csv"
-            write_success_report(success_path, load_plan.header, prepared.chunks, outcomes)
+            write_success_report(success_path, load_plan.header, chunks, outcomes)
             reports["success"] = str(success_path)
     summary = Summary(
         run_id=run_id,
@@ -82,6 +85,8 @@ def finish(
             "jobs": round(jobs_seconds, 3),
         },
         discrepancies=tally.problems(dry_run=dry_run),
+        healed=healing.healed,
+        heal_rounds=healing.rounds,
     )
     summary.write(run_dir / "summary.json")
     try:

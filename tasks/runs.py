@@ -27,7 +27,7 @@ def run_tags(identity: TargetIdentity, object_name: str, parent_run: str | None)
         f"object:{object_name}"[:100],
     }
     if identity.kind.value == "open-connectors":
-        tags.add(f"hub:{identity.tenant}"[:100])
+        tags.add(f"hub:{identity.tenant}"[:100])  # a hub's name is the user's, never a secret
     if parent_run:
         tags |= {"reprocess", f"parent:{parent_run}"[:100]}
     return tags

@@ -155,7 +155,6 @@ class ChunkRecord:
     succeeded: int | None = None
     failed: int | None = None
     note: str | None = None
-    preexisting: int | None = None
 
 
 @dataclass(frozen=True)

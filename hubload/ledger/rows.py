@@ -174,6 +174,18 @@ class RowBook:
             ).scalar_one_or_none()
         return str(parent) if parent else None
 
+    def taken_lines(self, run_id: str) -> set[int]:
+        """Lines of the run that a later run took over (claimed) or loaded (resolved): this
+        run must never send them again."""
+        rows = tables.rows.c
+        query = select(rows.line).where(
+            and_(
+                rows.run_id == run_id, rows.claimed_by.is_not(None) | rows.resolved_by.is_not(None)
+            )
+        )
+        with self.engine.connect() as conn:
+            return {int(line) for line in conn.execute(query).scalars()}
+
     def remaining(self, run_id: str) -> int:
         """Rows of the run that no run has loaded yet."""
         with self.engine.connect() as conn:

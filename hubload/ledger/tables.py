@@ -71,8 +71,6 @@ chunks = Table(
     Column("succeeded", Integer, nullable=True),
     Column("failed", Integer, nullable=True),
     Column("note", Text, nullable=True),
-    # Rows of the chunk the target already held by the match key before the first upload.
-    Column("preexisting", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

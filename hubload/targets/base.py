@@ -7,6 +7,7 @@ outcomes, the tasks and the flows are typed against ``Target`` only.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -201,9 +202,9 @@ class Target(Protocol):
         """
         ...
 
-    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> set[str]:
-        """Which of ``values`` of the field ``key`` the target holds (to settle an upload that
-        ``settle`` could not).
+    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
+        """How many records the target holds for each of ``values`` of the field ``key`` (to
+        settle an upload that ``settle`` could not, and to see duplicates).
 
         Raises:
             ConfigError: ``key`` or ``object_name`` is not a plain name.

@@ -167,7 +167,9 @@ def test_transient_faults_still_account_for_every_row(
     assert isinstance(summary, Summary), summary
     assert summary.read == 401 and summary.rejected == 1
     assert summary.succeeded + summary.failed == 400 and summary.reconciles
-    assert len(summary.jobs) == 8
+    # Lock errors heal within the run: the rows are sent again (serially) in healing chunks.
+    assert summary.healed > 0 and summary.heal_rounds >= 1
+    assert len(summary.jobs) > 8 and all(j.chunk > 100_000 for j in summary.jobs[8:])
     failed = read_report(summary, "failed")
     assert len(failed) == summary.failed
     assert all(f["error"].startswith("UNABLE_TO_LOCK_ROW") for f in failed)

@@ -30,7 +30,7 @@ def test_nightly_reprocesses_yesterdays_transient_failures(
     config = tmp_path / "nightly.yaml"
     config.write_text(
         f"inbox: {inbox}\nreprocess_transient: true\nsources:\n"
-        f"  - {{pattern: '*.csv', hub: marketing, object: contact, "
+        f"  - {{pattern: '*.csv', hub: marketing, object: contact, heal_rounds: 0, "
         f"mapping: {MAPPINGS / 'marketing_contact.yaml'}}}\n"
     )
     locked = start_sb(db_path=db, lock_error_rate=1.0)

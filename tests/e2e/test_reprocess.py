@@ -82,7 +82,8 @@ def test_transient_lock_errors_reprocessed_in_serial_mode(
 ) -> None:
     sandbox = start_sb(lock_error_rate=1.0)
     use_target(sandbox)
-    _, parent = run_load(SEED, "contact", **MARKETING)
+    # No healing within the run (it would send them again serially at once): left to reprocess.
+    _, parent = run_load(SEED, "contact", heal_rounds=0, **MARKETING)
     assert parent.failed == 9
     assert all(r.transient for r in ledger().rows(parent.run_id) if r.outcome == "failed")
     _, child = run_reprocess(parent.run_id, only="transient", serial=True)

@@ -376,12 +376,20 @@ class BulkClient:
 
     def create_query(self, query: str) -> JobRef:
         """Create a bulk query job (``POST /bulk/query?q=...``), e.g. ``select * from Contact``.
+        Retried like a read: a second query job changes nothing.
 
         Raises:
-            ApiError: the target refused the query.
+            ApiError: the target refused the query, or it still failed after the retries.
         """
-        request = self.http.build_request("POST", self._url("bulk", "query"), params={"q": query})
-        return self._job_ref(send(self.http, request, envelope=envelope))
+        url = self._url("bulk", "query")
+        response = send_with_retries(
+            self.http,
+            lambda: self.http.build_request("POST", url, params={"q": query}),
+            self._retry,
+            self._sleep,
+            envelope=envelope,
+        )
+        return self._job_ref(response)
 
     def download(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -210,8 +211,9 @@ class OpenConnectorsTarget:
             found.append(job)
         return found
 
-    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> set[str]:
-        """Which of ``values`` of ``key`` the hub holds, by bulk queries (CEQL ``in``).
+    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
+        """How many records the hub holds for each of ``values`` of ``key``, by bulk queries
+        (CEQL ``in``, a hundred values a query: the query travels in the URL).
 
         Raises:
             ConfigError: the key or object is not a plain name.
@@ -221,7 +223,7 @@ class OpenConnectorsTarget:
             if not _IDENTIFIER.fullmatch(name):
                 raise ConfigError(f"not a field or object name: {name!r}")
         wanted = sorted({v for v in values if v})
-        found: set[str] = set()
+        found: Counter[str] = Counter()
         policy = PollPolicy(budget=300)
         for start in range(0, len(wanted), _QUERY_BATCH):
             batch = wanted[start : start + _QUERY_BATCH]
@@ -231,7 +233,7 @@ class OpenConnectorsTarget:
             for record in self.client.query_records(query, object_name, policy):
                 value = record.get(key)
                 if isinstance(value, str):
-                    found.add(value)
+                    found[value] += 1
         return found
 
     def cancel(self, job_id: str) -> None:

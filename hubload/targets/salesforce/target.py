@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 
 import httpx
@@ -231,8 +232,9 @@ class SalesforceTarget:
         job = JobRef(job_id=current.job_id, state=current.state, raw_status=current.raw_status)
         return Settlement(Verdict.JOB, job=job, why=f"job {attempt.job_id} ({current.raw_status})")
 
-    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> set[str]:
-        """Which ``values`` of ``key`` the org holds, by SOQL query jobs of up to 1,000 keys.
+    def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
+        """How many records the org holds for each of ``values`` of ``key``, by SOQL query
+        jobs of up to 1,000 keys.
 
         Raises:
             ConfigError: the key or object is not a plain name.
@@ -241,14 +243,14 @@ class SalesforceTarget:
         _check_name(object_name)
         _check_name(key)
         wanted = sorted({v for v in values if v})
-        found: set[str] = set()
+        found: Counter[str] = Counter()
         policy = PollPolicy(budget=300)
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
             listed = ", ".join(quote(v) for v in wanted[start : start + _KEYS_PER_QUERY])
             soql = f"SELECT {key} FROM {object_name} WHERE {key} IN ({listed})"  # noqa: S608
             for record in run_query(self.api, soql, policy, self._sleep):
                 if record.get(key):
-                    found.add(record[key])
+                    found[record[key]] += 1
         return found
 
     def cancel(self, job_id: str) -> None:
