@@ -14,6 +14,7 @@ from rich.console import Console
 
 from cli import targets as runner_targets
 from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
+from cli.mapping_commands import import_dataloader, mapping_app
 from cli.render import progress_bar, summary_table
 from cli.runs import open_ledger, runs_app_commands, still_running
 from cli.targets import HubOption, TargetOption
@@ -90,7 +91,9 @@ def load(
     object_name: Annotated[str, typer.Option("--object", help="Target object, e.g. Contact.")],
     target: TargetOption = None,
     hub: HubOption = None,
-    mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML).")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file: YAML, or a Data Loader .sdl.")
+    ] = None,
     operation: Annotated[OperationChoice, typer.Option()] = OperationChoice.insert,
     external_id: Annotated[
         str | None, typer.Option(help="Field to match on for --operation upsert.")
@@ -141,7 +144,11 @@ def load(
         target_block=target_block,
     )
     request.operation_spec()
-    check_inputs(file, mapping_file=mapping, delimiter=delimiter, encoding=encoding)
+    mapping_read, _, _ = check_inputs(
+        file, mapping_file=mapping, delimiter=delimiter, encoding=encoding
+    )
+    for note in mapping_read.notes if mapping_read is not None else ():
+        err.print(f"[yellow]warning:[/yellow] {note}", highlight=False, soft_wrap=True)
     run_flow("load", request.model_dump(), as_json=as_json, verbose=verbose)
 
 
@@ -303,6 +310,8 @@ def serve(
 
 app.command("sandbox")(sandbox_command)
 runner_targets.register(app)
+app.add_typer(mapping_app, name="mapping")
+app.command("import-dataloader")(import_dataloader)
 runs_app_commands(app)
 
 

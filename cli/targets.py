@@ -36,14 +36,15 @@ def default_hub() -> str:
     return OpenConnectorsSettings().hub
 
 
-def _target(kind: TargetKind | None, hub: str | None) -> Target:
+def connect_target(kind: TargetKind | None, hub: str | None) -> Target:
+    """A new target of the environment (close it when done)."""
     return connect(config_from_env(kind, hub=hub), timeout=Settings().timeout())
 
 
 def objects(hub: HubOption = None, target: TargetOption = None) -> None:
     """List the target's objects."""
     with target_settings(err, kind=target) as kind:
-        client = _target(kind, hub)
+        client = connect_target(kind, hub)
         try:
             names = client.list_objects()
         finally:
@@ -61,7 +62,7 @@ def describe(
     from rich.table import Table  # noqa: PLC0415
 
     with target_settings(err, kind=target) as kind:
-        client = _target(kind, hub)
+        client = connect_target(kind, hub)
         try:
             spec = client.describe(object_name)
             where = str(client.identity)
@@ -89,7 +90,7 @@ def status(
 ) -> None:
     """Show a bulk job's status and counts."""
     with target_settings(err, kind=target) as kind:
-        client = _target(kind, hub)
+        client = connect_target(kind, hub)
         try:
             current = client.status(job_id)
         finally:

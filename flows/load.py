@@ -21,7 +21,7 @@ from hubload.errors import ConfigError, PartialLoadError
 from hubload.exactly_once import TargetCheck
 from hubload.healing import Healing
 from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
-from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, LoadRequest
+from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, DateOrder, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
 from hubload.settings import Settings
@@ -79,6 +79,11 @@ def load(
     match_key: str | None = None,
     settle_seconds: Annotated[float, Field(ge=0)] = 10.0,
     heal_rounds: Annotated[int, Field(ge=0, le=10)] = 3,
+    insert_nulls: bool = False,
+    timezone: str | None = None,
+    dates: DateOrder = "iso",
+    truncate: bool = False,
+    start_row: Annotated[int, Field(ge=0)] = 0,
     run_id: str | None = None,
     parent_run: str | None = None,
     force: bool = False,
@@ -95,27 +100,9 @@ def load(
     ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's. A resumed
     run must load into the target it loaded into, unless ``force``.
     """
-    request = LoadRequest.of(
-        file=file,
-        object_name=object_name,
-        target=target,
-        hub=hub,
-        target_block=target_block,
-        mapping=mapping,
-        operation=operation,
-        external_id=external_id,
-        chunk_size=chunk_size,
-        concurrency=concurrency,
-        dry_run=dry_run,
-        serial=serial,
-        delimiter=delimiter,
-        encoding=encoding,
-        poll_budget_seconds=poll_budget_seconds,
-        report_dir=report_dir,
-        match_key=match_key,
-        settle_seconds=settle_seconds,
-        heal_rounds=heal_rounds,
-    )
+    # The parameters are the request's fields (a test ties the two): built from them by name.
+    given = locals()
+    request = LoadRequest.of(**{name: given[name] for name in LoadRequest.model_fields})
     return run_load(request, run_id=run_id, parent_run=parent_run, force=force)
 
 

@@ -90,19 +90,12 @@ def _one_file(
     run_id = f"{item.path.stem}-{src.object}-{sha[:12]}"
     if force:
         run_id += f"-{str(flow_run.id or 'local')[:8]}"
+    params = src.load_parameters()
+    params["target_block"] = target_block or src.target_block
+    if params["hub"] is None:
+        params.pop("hub")  # the flow's default
     state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
-        file=str(item.path),
-        object_name=src.object,
-        target=src.target,
-        hub=src.hub,
-        mapping=src.mapping,
-        operation=src.operation,
-        external_id=src.external_id,
-        chunk_size=src.chunk_size,
-        heal_rounds=src.heal_rounds,
-        target_block=target_block,
-        run_id=run_id,
-        return_state=True,
+        file=str(item.path), run_id=run_id, return_state=True, **params
     )
     result = outcome_of(state)
     if isinstance(result, InputFileError):

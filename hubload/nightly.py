@@ -5,37 +5,37 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hubload.errors import ConfigError
-from hubload.operations import Operation
-from hubload.targets.base import TargetKind
+from hubload.options import LoadSettings
 
 
-class Source(BaseModel):
-    """Files matching ``pattern`` (a glob, relative to the inbox) load into one object."""
+class Source(LoadSettings):
+    """Files matching ``pattern`` (a glob, relative to the inbox) load into one object, with
+    the settings of any load (chunk size, encoding, Data Loader's insert nulls...)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     pattern: str
-    target: TargetKind | None = None
-    hub: str | None = None
     object: str
-    mapping: str | None = None
-    operation: Literal["insert", "upsert", "update", "delete", "hardDelete"] = "insert"
-    external_id: str | None = None
-    chunk_size: int = Field(default=50_000, ge=1, le=1_000_000)
-    heal_rounds: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _upsert_key(self) -> Source:
         try:
-            Operation.of(self.operation, self.external_id)
+            self.operation_spec()
         except ConfigError as exc:
             raise ValueError(str(exc)) from exc
         return self
+
+    def load_parameters(self) -> dict[str, Any]:
+        """The ``load`` flow's parameters for a file of this source (its settings)."""
+        return {
+            **self.model_dump(exclude={"pattern", "object"}),
+            "object_name": self.object,
+        }
 
 
 class Schedule(BaseModel):
@@ -55,7 +55,8 @@ class NightlyConfig(BaseModel):
     failed: Path | None = None
     schedule: Schedule = Schedule()
     reprocess_transient: bool = False
-    sources: list[Source] = Field(min_length=1)
+    sources: list[Source] = Field(default_factory=list)
+    """What to load; none is allowed (a config imported with every job still to complete)."""
 
     @classmethod
     def load(cls, path: Path) -> NightlyConfig:

@@ -3,25 +3,26 @@ stores it, and a resume or reprocess reads it back. Defaults and bounds are writ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hubload.errors import ConfigError
 from hubload.operations import Operation
 from hubload.targets.base import TargetKind
 
+DateOrder = Literal["iso", "us", "european"]
 MAX_CONCURRENCY = 16
 MAX_CHUNK_ROWS = 1_000_000
 
 
-class LoadRequest(BaseModel):
-    """Everything a load was asked to do (not where it ran: that is the run's own record)."""
+class LoadSettings(BaseModel):
+    """How a load goes: everything it is asked but the file and the object (a nightly source
+    holds these for each of its files)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    file: str = Field(description="The CSV file to load (a path on the machine that runs it).")
-    object_name: str = Field(description="The target object, e.g. Contact.")
     target: TargetKind | None = Field(
         default=None,
         description="open-connectors or salesforce (default: whichever is configured).",
@@ -57,6 +58,52 @@ class LoadRequest(BaseModel):
         le=10,
         description="Rounds of sending again the rows that failed for a passing reason.",
     )
+    insert_nulls: bool = Field(
+        default=False,
+        description="An empty cell clears the field on update and upsert (sent as #N/A).",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of date-times written without an offset (e.g. Europe/Paris).",
+    )
+    dates: DateOrder = Field(
+        default="iso",
+        description="Dates as iso (yyyy-MM-dd), us (MM/dd/yyyy) or european (dd/MM/yyyy).",
+    )
+    truncate: bool = Field(
+        default=False, description="Cut over-long text to the field's length (reported per row)."
+    )
+    start_row: int = Field(
+        default=0, ge=0, description="Skip this many data rows first (to restart a file part-way)."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/Paris)")
+        return value
+
+    def operation_spec(self) -> Operation:
+        """The operation these settings name.
+
+        Raises:
+            ConfigError: an unknown operation, or an external id with anything but upsert.
+        """
+        return Operation.of(self.operation, self.external_id, serial=self.serial)
+
+    @property
+    def effective_concurrency(self) -> int:
+        """Jobs in flight: one in serial mode (jobs of one object in parallel lock each other's
+        records, whatever the target's own serial mode does inside a job)."""
+        return 1 if self.serial else self.concurrency
+
+
+class LoadRequest(LoadSettings):
+    """Everything a load was asked to do (not where it ran: that is the run's own record)."""
+
+    file: str = Field(description="The CSV file to load (a path on the machine that runs it).")
+    object_name: str = Field(description="The target object, e.g. Contact.")
 
     @classmethod
     def of(cls, **values: Any) -> LoadRequest:
@@ -72,20 +119,6 @@ class LoadRequest(BaseModel):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "options"
             raise ConfigError(f"{where}: {first['msg']}") from exc
-
-    def operation_spec(self) -> Operation:
-        """The operation this request names.
-
-        Raises:
-            ConfigError: an unknown operation, or an external id with anything but upsert.
-        """
-        return Operation.of(self.operation, self.external_id, serial=self.serial)
-
-    @property
-    def effective_concurrency(self) -> int:
-        """Jobs in flight: one in serial mode (jobs of one object in parallel lock each other's
-        records, whatever the target's own serial mode does inside a job)."""
-        return 1 if self.serial else self.concurrency
 
     def recorded(self) -> dict[str, Any]:
         """The JSON the ledger stores."""

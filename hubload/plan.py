@@ -9,13 +9,13 @@ from pathlib import Path
 
 from hubload.csvfile import CsvSource, Dialect, detect_dialect
 from hubload.errors import ConfigError
+from hubload.mapping_files import MappingFile, read_mapping_file
 from hubload.operations import ID_FIELD, Operation, OperationKind
 from hubload.targets.base import Capabilities
 from schemas.catalog import ObjectSpec
 from schemas.mapping import (
     LoadMode,
     MappingError,
-    MappingSpec,
     ResolvedMapping,
     parent_lookups,
     resolve,
@@ -31,6 +31,8 @@ class LoadPlan:
     header: list[str]
     mapping: ResolvedMapping
     operation: Operation
+    notes: tuple[str, ...] = ()
+    """What the mapping file's reading noticed (warnings to show)."""
 
     def open(self) -> CsvSource:
         """Open the file for its one streaming pass."""
@@ -61,38 +63,24 @@ def load_mode(operation: Operation, capabilities: Capabilities) -> LoadMode:
     return LoadMode(write="update", key=ID_FIELD, key_only=kind.removes)
 
 
-def read_mapping(mapping_file: Path | None) -> MappingSpec | None:
-    """The mapping file (YAML), read once.
-
-    Raises:
-        ConfigError: unreadable or malformed.
-    """
-    if mapping_file is None:
-        return None
-    try:
-        return MappingSpec.load(mapping_file)
-    except MappingError as exc:
-        raise ConfigError(str(exc)) from exc
-
-
 def check_inputs(
     file: Path,
     *,
     mapping_file: Path | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
-) -> tuple[MappingSpec | None, Dialect, list[str]]:
+) -> tuple[MappingFile | None, Dialect, list[str]]:
     """What can be checked without the target: the mapping file parses, the file opens and
-    has a usable header. Returns the mapping spec, the dialect and the header.
+    has a usable header. Returns the mapping file, the dialect and the header.
 
     Raises:
         ConfigError: the mapping file is unreadable or malformed.
         InputFileError: the file cannot be opened, decoded, or has no usable header.
     """
-    spec = read_mapping(mapping_file)
+    mapping = read_mapping_file(mapping_file) if mapping_file is not None else None
     dialect = detect_dialect(file, delimiter=delimiter, encoding=encoding)
     with CsvSource(file, dialect) as source:
-        return spec, dialect, source.header
+        return mapping, dialect, source.header
 
 
 def plan_load(
@@ -115,9 +103,13 @@ def plan_load(
         InputFileError: the file cannot be opened, decoded, or has no usable header.
     """
     mode = load_mode(operation, capabilities)
-    spec, dialect, header = check_inputs(
+    mapping_read, dialect, header = check_inputs(
         file, mapping_file=mapping_file, delimiter=delimiter, encoding=encoding
     )
+    spec = None
+    if mapping_read is not None:
+        mapping_read.check_direction(header, list(target.fields))
+        spec = mapping_read.spec
     parents: dict[str, ObjectSpec] = {}
     if spec is not None and describe is not None:
         for relationship, parent in parent_lookups(spec, target).items():
@@ -126,4 +118,11 @@ def plan_load(
         mapping = resolve(spec, target, header, mode=mode, parents=parents)
     except MappingError as exc:
         raise ConfigError(f"mapping for {target.name}: {exc}") from exc
-    return LoadPlan(file=file, dialect=dialect, header=header, mapping=mapping, operation=operation)
+    return LoadPlan(
+        file=file,
+        dialect=dialect,
+        header=header,
+        mapping=mapping,
+        operation=operation,
+        notes=mapping_read.notes if mapping_read is not None else (),
+    )

@@ -78,6 +78,8 @@ def plan(
     )
     if result.mapping.unmapped_columns:
         log.warning("columns not loaded: %s", ", ".join(result.mapping.unmapped_columns))
+    for note in result.notes:
+        log.warning("mapping: %s", note)
     return result
 
 
