@@ -21,6 +21,7 @@ from hubload.errors import ConfigError, PartialLoadError
 from hubload.exactly_once import TargetCheck
 from hubload.healing import Healing
 from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
+from hubload.operations import OperationKind
 from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, DateOrder, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
@@ -241,15 +242,18 @@ def start_run(
         ConfigError: a resumed run's recorded target (or content) differs.
     """
     book = ledger()
+    sha = file_sha256(load_plan.file)
     earlier = book.run(rid, exact=True)
     if earlier is not None and earlier.file_sha256:
         earlier.check_target(identity, force=force)
+    elif parent_run is None and not force:
+        refuse_a_second_load(book, sha, identity, load_plan)
     book.start_run(
         RunRecord(
             run_id=rid,
             kind=RunKind.REPROCESS if parent_run else RunKind.LOAD,
             file=str(load_plan.file),
-            file_sha256=file_sha256(load_plan.file),
+            file_sha256=sha,
             target=identity.key,
             object=load_plan.mapping.target.name,
             operation=load_plan.operation.kind.value,
@@ -262,6 +266,33 @@ def start_run(
         )
     )
     return book
+
+
+def refuse_a_second_load(
+    book: Ledger, sha: str, identity: TargetIdentity, load_plan: LoadPlan
+) -> None:
+    """An insert of content already loaded into the same target object is refused: it would
+    load every row twice. Other operations set the same values again and are let through.
+
+    Raises:
+        ConfigError: such a load exists (named, with its date, and how to go on).
+    """
+    operation = load_plan.operation.kind
+    if operation is not OperationKind.INSERT:
+        return
+    object_name = load_plan.mapping.target.name
+    earlier = book.earlier_load(sha, identity, object_name, operation.value)
+    if earlier is None:
+        return
+    when = earlier.started_at.strftime("%Y-%m-%d %H:%M") if earlier.started_at else "earlier"
+    if earlier.status in {RunStatus.RUNNING, RunStatus.FAILED}:
+        hint = f"it stopped part-way: resume it (hubload resume {earlier.run_id})"
+    else:
+        hint = "--force loads it again (every row a second time)"
+    raise ConfigError(
+        f"{load_plan.file.name} was already loaded into {object_name} by run {earlier.run_id} "
+        f"on {when} ({earlier.status}); {hint}"
+    )
 
 
 def _counts(summary: Summary) -> str:

@@ -26,7 +26,7 @@ from hubload.errors import ConfigError
 from hubload.ledger import tables
 from hubload.ledger.chunks import ChunkBook, now
 from hubload.ledger.migrate import migrate
-from hubload.ledger.records import RunKind, RunRecord, RunStatus, same_target
+from hubload.ledger.records import ChunkState, RunKind, RunRecord, RunStatus, same_target
 from hubload.ledger.rows import RowBook
 from hubload.settings import Settings
 from hubload.targets.base import TargetIdentity
@@ -257,6 +257,32 @@ class Ledger(ChunkBook, RowBook):
                 ": give more of the id"
             )
         return _run(rows[0]) if rows else None
+
+    def earlier_load(
+        self, sha256: str, identity: TargetIdentity, object_name: str, operation: str
+    ) -> RunRecord | None:
+        """The latest load of this content into the same target object with the same operation
+        that sent something (a crashed one included), if any."""
+        runs, chunks = tables.runs.c, tables.chunks.c
+        sent = select(chunks.run_id).where(
+            chunks.state.not_in([ChunkState.STAGED.value, ChunkState.FAILED.value])
+        )
+        query = (
+            select(tables.runs)
+            .where(
+                and_(
+                    runs.file_sha256 == sha256,
+                    runs.object == object_name,
+                    runs.operation == operation,
+                    runs.kind == RunKind.LOAD.value,
+                    runs.run_id.in_(sent),
+                )
+            )
+            .order_by(runs.started_at.desc())
+        )
+        with self.engine.connect() as conn:
+            found = [_run(r) for r in conn.execute(query).mappings()]
+        return next((r for r in found if same_target(r.target, identity)), None)
 
     def drop_run(self, run_id: str) -> None:
         """Forget a run that never did anything (a reprocess run that found nothing to do)."""

@@ -1,0 +1,98 @@
+"""What the hubload commands share: the consoles, exit codes, common options, and running a
+flow here with its summary printed."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
+from cli.render import progress_bar, summary_table
+from hubload.errors import (
+    AuthError,
+    ConfigError,
+    InputFileError,
+    NotFoundError,
+    ReconciliationError,
+)
+from hubload.summary import Summary
+from hubload.targets import TargetKind
+
+if TYPE_CHECKING:
+    from prefect import State
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_RECONCILE = 0, 1, 2, 3
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print summary.json instead.")]
+VerboseOption = Annotated[bool, typer.Option(help="Show every step's log lines.")]
+MatchKeyOption = Annotated[
+    str | None,
+    typer.Option(help="Field (e.g. Email) to look rows up by when an upload's fate is unknown."),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        help="Take the run up even if its process or flow run seems alive, or the target "
+        "configured now is not the one it loaded into."
+    ),
+]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print a one-line error and return the exit to raise."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """2 for what the user must fix (usage, config, credentials, an unknown object or job, an
+    unreadable file), 3 when the counts do not reconcile, 1 otherwise."""
+    if isinstance(exc, ConfigError | InputFileError | AuthError | NotFoundError):
+        return EXIT_USAGE
+    if isinstance(exc, ReconciliationError):
+        return EXIT_RECONCILE
+    return EXIT_ROWS
+
+
+def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool) -> None:
+    """Run the ``load`` or ``reprocess`` flow here, print its summary, exit with its status."""
+    interactive = out.is_terminal and not as_json
+    prepare_prefect(console_level=None if verbose or not interactive else "WARNING")
+    chosen: Any
+    if name == "load":
+        from flows.load import load as chosen  # noqa: PLC0415 - Prefect starts only for flows
+    else:
+        from flows.reprocess import reprocess as chosen  # noqa: PLC0415
+
+    quiet_expected_tracebacks()
+    kind = TargetKind(params["target"]) if params.get("target") else None
+    with (
+        target_settings(err, kind=kind, block=params.get("target_block")),
+        progress_bar(err, interactive),
+    ):
+        state: State[Any] = chosen(**params, return_state=True)
+    from flows.load import outcome_of  # noqa: PLC0415
+
+    result = outcome_of(state)
+    if isinstance(result, BaseException):
+        raise fail(str(result), exit_code_for(result))
+    if result is None and state.is_completed():
+        err.print(state.message or "nothing to do")
+        raise typer.Exit(EXIT_OK)
+    if not isinstance(result, Summary):
+        raise fail(
+            f"the {name} run ended {state.name} without a summary: {state.message}", EXIT_ROWS
+        )
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+    else:
+        out.print(summary_table(result))
+        if name == "reprocess" and state.message:
+            err.print(state.message)
+    raise typer.Exit(EXIT_OK if result.all_succeeded else EXIT_ROWS)
