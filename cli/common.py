@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.environment import prepare_prefect, quiet_expected_tracebacks, target_settings
+from cli.environment import prepare_prefect, target_settings
 from cli.render import progress_bar, summary_table
 from hubload.errors import (
     AuthError,
@@ -44,6 +44,30 @@ ForceOption = Annotated[
 ]
 
 
+def preflight(params: dict[str, Any]) -> None:
+    """The load's checks before any flow run: target, object, operation, mapping, file, and a
+    second insert of the same content.
+
+    Raises:
+        ConfigError, InputFileError, ApiError: what the flow would fail on at once.
+    """
+    from hubload.ledger import Ledger, file_sha256  # noqa: PLC0415 - SQLAlchemy, loads only
+    from hubload.options import LoadRequest  # noqa: PLC0415
+    from hubload.preflight import describe, plan_request, refuse_a_second_load  # noqa: PLC0415
+    from hubload.settings import Settings  # noqa: PLC0415
+    from hubload.targets import open_target  # noqa: PLC0415
+    from tasks.blocks import resolve_target  # noqa: PLC0415
+
+    request = LoadRequest.of(**params)
+    config = resolve_target(request.target, request.hub, request.target_block)
+    target = open_target(config, timeout=Settings().timeout())
+    plan = plan_request(target, request, describe(target, request.object_name))
+    if request.dry_run or params.get("force") or params.get("run_id") or params.get("parent_run"):
+        return
+    with Ledger.from_settings() as book:
+        refuse_a_second_load(book, file_sha256(plan.file), target.identity, plan)
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
@@ -61,22 +85,22 @@ def exit_code_for(exc: BaseException) -> int:
 
 
 def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool) -> None:
-    """Run the ``load`` or ``reprocess`` flow here, print its summary, exit with its status."""
+    """Run the ``load`` or ``reprocess`` flow here, print its summary, exit with its status.
+    A load is checked first (``preflight``): a mistake is one line, and no failed flow run."""
     interactive = out.is_terminal and not as_json
-    prepare_prefect(console_level=None if verbose or not interactive else "WARNING")
+    prepare_prefect(console_level=None if verbose else "WARNING")
     chosen: Any
     if name == "load":
         from flows.load import load as chosen  # noqa: PLC0415 - Prefect starts only for flows
     else:
         from flows.reprocess import reprocess as chosen  # noqa: PLC0415
 
-    quiet_expected_tracebacks()
     kind = TargetKind(params["target"]) if params.get("target") else None
-    with (
-        target_settings(err, kind=kind, block=params.get("target_block")),
-        progress_bar(err, interactive),
-    ):
-        state: State[Any] = chosen(**params, return_state=True)
+    with target_settings(err, kind=kind, block=params.get("target_block")):
+        if name == "load":
+            preflight(params)
+        with progress_bar(err, interactive):
+            state: State[Any] = chosen(**params, return_state=True)
     from flows.load import outcome_of  # noqa: PLC0415
 
     result = outcome_of(state)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 
-from hubload.errors import HubloadError
 from hubload.settings import Settings
 from hubload.targets import TargetKind, configured_kinds
 
@@ -31,30 +28,6 @@ def prepare_prefect(*, console_level: str | None = None) -> None:
         os.environ.setdefault(name, value)
     if console_level is not None:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console_level)
-
-
-class _ExpectedErrorsWithoutTraceback(logging.Formatter):
-    """Wraps Prefect's console formatter: hubload's own errors (a bad file, a bad mapping)
-    print as one line; anything unexpected keeps its traceback."""
-
-    def __init__(self, inner: logging.Formatter) -> None:
-        super().__init__()
-        self._inner = inner
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and isinstance(record.exc_info[1], HubloadError):
-            record = copy.copy(record)
-            record.exc_info = None
-            record.exc_text = None
-        return self._inner.format(record)
-
-
-def quiet_expected_tracebacks() -> None:
-    """Apply the wrapper to the console handlers Prefect installed (call after importing it)."""
-    for handler in logging.getLogger().handlers:
-        inner = handler.formatter
-        if inner is not None and not isinstance(inner, _ExpectedErrorsWithoutTraceback):
-            handler.setFormatter(_ExpectedErrorsWithoutTraceback(inner))
 
 
 EMBEDDED = "embedded-sandbox"

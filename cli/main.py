@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cli import targets as runner_targets
 from cli.common import EXIT_USAGE, err, exit_code_for
-from cli.environment import prepare_prefect, quiet_expected_tracebacks
+from cli.environment import prepare_prefect
 from cli.load_command import load
 from cli.mapping_commands import import_dataloader, mapping_app
 from cli.recovery import reprocess, resume
@@ -47,7 +47,6 @@ def serve(
     prepare_prefect()
     from deployments.serve import serve_all  # noqa: PLC0415
 
-    quiet_expected_tracebacks()
     serve_all(nightly_config, target_block, limit=limit)
 
 

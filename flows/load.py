@@ -21,10 +21,10 @@ from hubload.errors import ConfigError, PartialLoadError
 from hubload.exactly_once import TargetCheck
 from hubload.healing import Healing
 from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
-from hubload.operations import OperationKind
 from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, DateOrder, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
+from hubload.preflight import refuse_a_second_load
 from hubload.settings import Settings
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity, TargetKind, open_target
@@ -140,17 +140,7 @@ def run_load(
     )
     spec = steps.describe_object(config, request.object_name)
     mapping_file = Path(request.mapping).expanduser() if request.mapping else None
-    load_plan = steps.plan(
-        config,
-        path,
-        spec,
-        op,
-        mapping_file,
-        delimiter=request.delimiter,
-        encoding=request.encoding,
-    )
-    if request.match_key is not None and spec.field_named(request.match_key) is None:
-        raise ConfigError(f"match key {request.match_key!r} is not a field of {spec.name}")
+    load_plan = steps.plan(config, request, spec)
     options = {
         **request.recorded(),
         "mapping": str(mapping_file.resolve()) if mapping_file else None,
@@ -266,33 +256,6 @@ def start_run(
         )
     )
     return book
-
-
-def refuse_a_second_load(
-    book: Ledger, sha: str, identity: TargetIdentity, load_plan: LoadPlan
-) -> None:
-    """An insert of content already loaded into the same target object is refused: it would
-    load every row twice. Other operations set the same values again and are let through.
-
-    Raises:
-        ConfigError: such a load exists (named, with its date, and how to go on).
-    """
-    operation = load_plan.operation.kind
-    if operation is not OperationKind.INSERT:
-        return
-    object_name = load_plan.mapping.target.name
-    earlier = book.earlier_load(sha, identity, object_name, operation.value)
-    if earlier is None:
-        return
-    when = earlier.started_at.strftime("%Y-%m-%d %H:%M") if earlier.started_at else "earlier"
-    if earlier.status in {RunStatus.RUNNING, RunStatus.FAILED}:
-        hint = f"it stopped part-way: resume it (hubload resume {earlier.run_id})"
-    else:
-        hint = "--force loads it again (every row a second time)"
-    raise ConfigError(
-        f"{load_plan.file.name} was already loaded into {object_name} by run {earlier.run_id} "
-        f"on {when} ({earlier.status}); {hint}"
-    )
 
 
 def _counts(summary: Summary) -> str:

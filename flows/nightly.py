@@ -15,7 +15,7 @@ from prefect.states import Completed, Failed
 
 from flows.load import load, outcome_of
 from flows.reprocess import reprocess
-from hubload.errors import HubloadError, InputFileError
+from hubload.errors import FilesFailedError, HubloadError, InputFileError
 from hubload.ledger import Ledger, RunStatus, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
 from hubload.summary import Summary
@@ -66,7 +66,7 @@ def nightly(
         f"{len(failed)} failed"
     )
     if failed:
-        return Failed(message=message, data=results)
+        return Failed(message=message, data=FilesFailedError(message, results))
     return Completed(message=message, data=results)
 
 

@@ -10,6 +10,7 @@
     │       └── NotFoundError         404: unknown hub, object or job
     ├── SubmissionUnknownError        an upload's answer was lost: the job may exist, not resent
     ├── PartialLoadError              a load ended with rows rejected or failed (has the summary)
+    ├── FilesFailedError              a nightly run in which some files failed (has each file's)
     ├── JobTimeoutError               a bulk job was not terminal when the polling budget ran out
     └── ReconciliationError           read != succeeded + rejected + failed: a bug, never ignored
 
@@ -19,7 +20,7 @@ never carry a credential in their message.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hubload.summary import Summary
@@ -122,6 +123,15 @@ class PartialLoadError(HubloadError):
     def __init__(self, message: str, summary: Summary) -> None:
         super().__init__(message)
         self.summary = summary
+
+
+class FilesFailedError(HubloadError):
+    """A nightly run in which some files failed or could not be read; ``results`` says what
+    became of each file."""
+
+    def __init__(self, message: str, results: list[Any]) -> None:
+        super().__init__(message)
+        self.results = results
 
 
 class JobTimeoutError(HubloadError):

@@ -10,9 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from hubload import progress
 from hubload.chunk_run import ChunkJob, run_chunk
 from hubload.jobs import JobStatus
-from hubload.operations import Operation
+from hubload.options import LoadRequest
 from hubload.outcomes import ChunkOutcome
-from hubload.plan import LoadPlan, plan_load
+from hubload.plan import LoadPlan
+from hubload.preflight import describe, plan_request
 from hubload.staging import Prepared, StagedChunk, prepare
 from hubload.targets import TargetConfig, open_target
 from schemas.catalog import ObjectSpec
@@ -31,7 +32,7 @@ from tasks.policies import RETRIES, RETRY_DELAYS, RETRY_JITTER, retry_if_transie
 def describe_object(config: TargetConfig, object_name: str) -> ObjectSpec:
     """Read the target object's fields."""
     target = open_target(config)
-    spec = target.describe(object_name)
+    spec = describe(target, object_name)
     get_run_logger().info(
         "%s: %s has %d fields (%d required)",
         target.identity,
@@ -43,36 +44,17 @@ def describe_object(config: TargetConfig, object_name: str) -> ObjectSpec:
 
 
 @task(name="plan-load", cache_policy=NO_CACHE)
-def plan(
-    config: TargetConfig,
-    file: Path,
-    spec: ObjectSpec,
-    operation: Operation,
-    mapping_file: Path | None,
-    *,
-    delimiter: str | None,
-    encoding: str | None,
-) -> LoadPlan:
+def plan(config: TargetConfig, request: LoadRequest, spec: ObjectSpec) -> LoadPlan:
     """Check the operation and the mapping against the target and the header, before any row
     is read."""
-    target = open_target(config)
-    result = plan_load(
-        file,
-        spec,
-        operation,
-        target.capabilities,
-        mapping_file=mapping_file,
-        delimiter=delimiter,
-        encoding=encoding,
-        describe=target.describe,
-    )
+    result = plan_request(open_target(config), request, spec)
     log = get_run_logger()
     log.info(
         "reading %s as %s, delimiter %r; %s into %s: %s",
-        file.name,
+        result.file.name,
         result.dialect.encoding,
         result.dialect.delimiter,
-        operation.kind.value,
+        result.operation.kind.value,
         spec.name,
         ", ".join(result.mapping.field_names),
     )
