@@ -3,7 +3,11 @@ flow here with its summary printed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+from collections.abc import Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -11,6 +15,7 @@ from rich.console import Console
 
 from cli.environment import prepare_prefect, target_settings
 from cli.render import progress_bar, summary_table
+from hubload import interrupt, progress
 from hubload.errors import (
     AuthError,
     ConfigError,
@@ -42,6 +47,38 @@ ForceOption = Annotated[
         "configured now is not the one it loaded into."
     ),
 ]
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Ctrl+C and SIGTERM stop the load: every waiting step is told, then the main thread
+    unwinds (KeyboardInterrupt); the signals' handlers are put back after."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        interrupt.request_stop()
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def runs_started(found: list[str]) -> Iterator[None]:
+    """Collect the ids of the runs that start while the block runs (to name them if stopped)."""
+
+    def on_event(event: progress.ProgressEvent) -> None:
+        if event.stage == "start" and event.run_id:
+            found.append(event.run_id)
+
+    unsubscribe = progress.subscribe(on_event)
+    try:
+        yield
+    finally:
+        unsubscribe()
 
 
 def preflight(params: dict[str, Any]) -> None:
@@ -96,11 +133,19 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
         from flows.reprocess import reprocess as chosen  # noqa: PLC0415
 
     kind = TargetKind(params["target"]) if params.get("target") else None
+    started: list[str] = []
     with target_settings(err, kind=kind, block=params.get("target_block")):
         if name == "load":
             preflight(params)
-        with progress_bar(err, interactive):
-            state: State[Any] = chosen(**params, return_state=True)
+        from flows.load import STOP_SIGNALS  # noqa: PLC0415
+
+        try:
+            with stop_on_signals(), progress_bar(err, interactive), runs_started(started):
+                state: State[Any] = chosen(**params, return_state=True)
+        except STOP_SIGNALS:
+            where = f"run {started[-1]}" if started else "the run"
+            resume = f"; take it up with: hubload resume {started[-1]}" if started else ""
+            raise fail(f"interrupted: {where} stopped, nothing lost{resume}", 130) from None
     from flows.load import outcome_of  # noqa: PLC0415
 
     result = outcome_of(state)

@@ -3,7 +3,6 @@ then healing the rows that failed for a passing reason."""
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +14,7 @@ from prefect import get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.futures import PrefectFuture, as_completed
 
-from hubload import progress
+from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
 from hubload.healing import HEAL_ROUNDS, Healing, discharge, locking, patients, stage_round
 from hubload.ledger import Ledger
@@ -79,7 +78,7 @@ def heal(
     chunk_dir: Path,
     concurrency: int,
     rounds: int = HEAL_ROUNDS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interrupt.sleep,
 ) -> Healing:
     """Send the rows that failed for a passing reason again, round after round (serially when
     record locks were the reason), until none is left or the rounds are spent. ``outcomes`` is

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 from prefect import State, flow, get_run_logger
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
@@ -16,11 +17,12 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import Field
 
 from flows.jobs import heal, run_jobs
+from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
-from hubload.errors import ConfigError, PartialLoadError
+from hubload.errors import ConfigError, PartialLoadError, StopRequestedError
 from hubload.exactly_once import TargetCheck
 from hubload.healing import Healing
-from hubload.ledger import Ledger, RunKind, RunRecord, RunStatus, file_sha256
+from hubload.ledger import ChunkState, Ledger, RunKind, RunRecord, RunStatus, file_sha256
 from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, DateOrder, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
@@ -34,6 +36,9 @@ from tasks.ledger import ledger, record_outcome
 from tasks.report import finish
 from tasks.runs import tag_run, target_lock
 
+# A stop asked for: Ctrl+C, SIGTERM (Prefect turns it into TerminationSignal in a flow run),
+# or a step that saw the stop request while waiting.
+STOP_SIGNALS = (KeyboardInterrupt, TerminationSignal, StopRequestedError)
 # What the UI offers in its drop-downs (the JSON schema's enum); the CLI may name any object.
 KNOWN_HUBS = ["helpdesk", "marketing", "crm"]
 KNOWN_OBJECTS = ["Contact", "Account", "Lead", "Case", "contact", "account", "campaign", "list"]
@@ -122,6 +127,7 @@ def run_load(
     home = Settings()
     base = Path(request.report_dir).expanduser() if request.report_dir else home.home_dir() / "runs"
     run_dir = base / rid
+    progress.publish(progress.ProgressEvent("start", 0, run_id=rid))
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -198,8 +204,12 @@ def run_load(
         if book is not None:
             record_outcome(rid, summary)
     except BaseException as exc:
+        stopped = isinstance(exc, STOP_SIGNALS)
+        if stopped:
+            interrupt.request_stop()  # the chunks' threads stop waiting too
         if book is not None:
-            book.finish_run(rid, RunStatus.FAILED, message=str(exc)[:2000])
+            status = RunStatus.INTERRUPTED if stopped else RunStatus.FAILED
+            book.finish_run(rid, status, message=_how_it_stopped(book, rid, exc, stopped))
         raise
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)
@@ -256,6 +266,19 @@ def start_run(
         )
     )
     return book
+
+
+def _how_it_stopped(book: Ledger, rid: str, exc: BaseException, stopped: bool) -> str:
+    """What the ledger says of a run that did not finish: the chunks it sent and did not."""
+    if not stopped:
+        return str(exc)[:2000]
+    chunks = book.chunks(rid)
+    sent = [c for c in chunks if c.state is not ChunkState.STAGED]
+    return (
+        f"interrupted: {len(sent)} of {len(chunks)} staged chunk(s) sent "
+        f"({sum(c.rows for c in sent)} of {sum(c.rows for c in chunks)} rows); "
+        f"hubload resume {rid} takes it up"
+    )
 
 
 def _counts(summary: Summary) -> str:

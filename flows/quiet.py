@@ -6,23 +6,31 @@ file or a bad mapping. Prefect's engine logs every failed run's error with its t
 worker's or ``hubload serve``'s output, which reads like a crash. For hubload's own errors (the
 ``HubloadError`` tree) the traceback says nothing the message does not: this filter, on the
 loggers of flow and task runs, drops it and logs the message. A partial load is a warning, not
-an error. Anything unexpected keeps its traceback.
+an error (nor a warning: the run's summary says it all). A stop asked for (Ctrl+C) is not called
+a crash. Anything unexpected keeps its traceback.
 """
 
 from __future__ import annotations
 
 import logging
 
+from hubload import interrupt
 from hubload.errors import HubloadError, PartialLoadError
 
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.engine")
 _ENGINE_EXIT = "Engine execution exited with unexpected exception"
+_CRASH = "Crash detected!"
 
 
 class ExpectedErrorsInOneLine(logging.Filter):
     """Strips the traceback of hubload's own errors from a log record (keeps the record)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if interrupt.stop_requested() and str(record.msg).startswith(_CRASH):
+            # Prefect calls an interrupt a crash: here it is a stop that was asked for.
+            record.msg, record.args = "stopped on request: resume the run to take it up", ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            return True
         error = record.exc_info[1] if record.exc_info else None
         if not isinstance(error, HubloadError):
             return True
@@ -30,8 +38,8 @@ class ExpectedErrorsInOneLine(logging.Filter):
         record.exc_text = None
         if isinstance(record.msg, str) and record.msg.startswith(_ENGINE_EXIT):
             record.msg, record.args = "%s", (_one_line(error),)
-        if isinstance(error, PartialLoadError) and record.levelno > logging.WARNING:
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if isinstance(error, PartialLoadError) and record.levelno > logging.INFO:
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 

@@ -4,10 +4,11 @@ rows tied to what the target said of them. Whatever breaks, the chunk ends with 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from hubload import interrupt
+from hubload.errors import StopRequestedError
 from hubload.exactly_once import ChunkSubmitter, TargetCheck
 from hubload.http import RetryPolicy, counting_calls
 from hubload.job_results import collect_outcome
@@ -40,7 +41,7 @@ def run_chunk(
     chunk: StagedChunk,
     *,
     on_status: Callable[[JobStatus], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interrupt.sleep,
 ) -> ChunkOutcome:
     """Submit, wait for and read one chunk's job. Never raises for what the target does: a
     step that fails gives the chunk an outcome that says so (failed, or of unknown fate). The
@@ -75,6 +76,7 @@ def _run(
     stage: Stage = "submit"
     job_id: str | None = None
     try:
+        sleep(0)  # a chunk that starts after a stop request is not sent
         submitter = ChunkSubmitter(
             ledger,
             target,
@@ -115,5 +117,6 @@ def _run(
         )
         return outcome
     except Exception as exc:  # noqa: BLE001 - every chunk ends with an outcome, never a crash
-        log.warning("chunk %d: %s step failed: %s", chunk.number, stage, exc)
+        level = logging.INFO if isinstance(exc, StopRequestedError) else logging.WARNING
+        log.log(level, "chunk %d: %s step failed: %s", chunk.number, stage, exc)
         return step_failed(chunk, stage, job_id, exc, resend_is_safe=job.operation.resend_is_safe)

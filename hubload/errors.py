@@ -12,6 +12,7 @@
     ├── PartialLoadError              a load ended with rows rejected or failed (has the summary)
     ├── FilesFailedError              a nightly run in which some files failed (has each file's)
     ├── JobTimeoutError               a bulk job was not terminal when the polling budget ran out
+    ├── StopRequestedError            the load was asked to stop (Ctrl+C, SIGTERM): resume it
     └── ReconciliationError           read != succeeded + rejected + failed: a bug, never ignored
 
 Errors keep their context as attributes (``status_code``, ``request_id``, ``job_id``, ...) and
@@ -145,6 +146,11 @@ class JobTimeoutError(HubloadError):
         self.job_id = job_id
         self.waited = waited
         self.last_status = last_status
+
+
+class StopRequestedError(HubloadError):
+    """The load was asked to stop (Ctrl+C or SIGTERM) while a step waited: nothing is lost,
+    ``hubload resume`` takes the run up."""
 
 
 class ReconciliationError(HubloadError):

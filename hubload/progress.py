@@ -11,11 +11,13 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """``stage`` moved to ``done`` of ``total`` (rows while preparing, chunks while loading)."""
+    """``stage`` moved to ``done`` of ``total`` (rows while preparing, chunks while loading);
+    ``start`` names the run that began."""
 
-    stage: Literal["prepare", "jobs"]
+    stage: Literal["start", "prepare", "jobs"]
     done: int
     total: int | None = None
+    run_id: str | None = None
 
 
 Listener = Callable[[ProgressEvent], None]

@@ -32,6 +32,8 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     PARTIAL = "partial"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """Stopped on request (Ctrl+C, SIGTERM): resume takes it up."""
 
 
 class ChunkState(StrEnum):

@@ -87,8 +87,9 @@ class RowBook:
         sent = select(tables.chunks.c.run_id).where(
             tables.chunks.c.state.not_in([ChunkState.STAGED, ChunkState.FAILED])
         )
+        stopped = [RunStatus.FAILED.value, RunStatus.INTERRUPTED.value]
         abandoned = select(tables.runs.c.run_id).where(
-            and_(tables.runs.c.status == RunStatus.FAILED, tables.runs.c.run_id.not_in(sent))
+            and_(tables.runs.c.status.in_(stopped), tables.runs.c.run_id.not_in(sent))
         )
         known = select(tables.runs.c.run_id)
         got: list[int] = []
@@ -187,14 +188,28 @@ class RowBook:
             return {int(line) for line in conn.execute(query).scalars()}
 
     def remaining(self, run_id: str) -> int:
-        """Rows of the run that no run has loaded yet."""
+        """Rows of the run that no run has loaded yet: its left-over rows not resolved, and,
+        while it has not finished (stopped or crashed part-way), the rows of its chunks that
+        never reached an end."""
+        chunks, runs = tables.chunks.c, tables.runs.c
         with self.engine.connect() as conn:
-            count = conn.execute(
+            left = conn.execute(
                 select(func.count())
                 .select_from(tables.rows)
                 .where(and_(tables.rows.c.run_id == run_id, tables.rows.c.resolved_by.is_(None)))
             ).scalar_one()
-        return int(count)
+            status = conn.execute(
+                select(runs.status).where(runs.run_id == run_id)
+            ).scalar_one_or_none()
+            if status in {RunStatus.COMPLETED.value, RunStatus.PARTIAL.value}:
+                return int(left)  # a finished run recorded every row it did not load
+            ended = [ChunkState.DONE.value, ChunkState.FOUND.value]
+            unsent = conn.execute(
+                select(func.coalesce(func.sum(chunks.rows), 0)).where(
+                    and_(chunks.run_id == run_id, chunks.state.not_in(ended))
+                )
+            ).scalar_one()
+        return int(left) + int(unsent)
 
 
 def _row(row: Any) -> RowRecord:

@@ -72,3 +72,47 @@ def test_killed_load_resumes_without_duplicates(
     assert shown.stdout.count(" done ") == 3 or shown.stdout.count("done") >= 3
     again = run_hubload(["resume", run["run_id"]], env)
     assert again.returncode == 2 and "nothing to resume" in again.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_stops_cleanly_and_the_printed_command_resumes(
+    prefect_api: str, start_sb: SandboxFactory, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A real signal to a real load: one line naming the run and the exact resume command (no
+    traceback), the run recorded as interrupted with the rows it has not loaded, and the
+    printed command finishing it with every row loaded once."""
+    sandbox = start_sb(processing_delay_ms=1500)
+    env = sandbox_env(tmp_path / "home", sandbox, prefect_api)
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(40)))
+    load = subprocess.Popen(
+        [str(BIN / "hubload"), "load", str(path), "--object", "Contact", "--chunk-size", "10"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: sandbox.store.count_jobs() >= 1, 120, "the first upload", None)
+        load.send_signal(sig)
+        _, stderr = load.communicate(timeout=120)
+    finally:
+        if load.poll() is None:
+            load.kill()
+    assert load.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: interrupted: run ") and "hubload resume " in last
+    command = last.split("take it up with: ")[1].split()
+
+    listed = json.loads(run_hubload(["runs", "--json"], env).stdout)
+    (run,) = listed
+    assert run["status"] == "interrupted" and run["remaining"] > 0
+    assert command == ["hubload", "resume", run["run_id"]]
+
+    resumed = run_hubload([*command[1:], "--json"], env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert json.loads(resumed.stdout)["succeeded"] == 40
+    emails = [r["Email"] for r in sandbox.store.records("helpdesk", "Contact")]
+    assert len(emails) == 40 and len(set(emails)) == 40
