@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -53,15 +57,70 @@ def still_running(record: RunRecord) -> str | None:
 
 
 def runs_app_commands(app: typer.Typer) -> None:
-    """Register ``runs`` and ``show`` on the main app."""
+    """Register ``runs``, ``show`` and ``report`` on the main app."""
     app.command("runs")(runs)
     app.command("show")(show)
+    app.command("report")(report)
+
+
+class ReportKind(StrEnum):
+    """The row reports of a run."""
+
+    rejected = "rejected"
+    failed = "failed"
+    success = "success"
+    summary = "summary"
+
+
+def report(
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id or Prefect flow-run id (or a prefix).")
+    ],
+    kind: Annotated[ReportKind, typer.Argument(metavar="REPORT", help="rejected, failed, success")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write it here (default: print it).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace the output file if it exists.")] = False,
+) -> None:
+    """Print (or save) one of a run's reports: rejected.csv, failed.csv, success.csv (with the
+    record ids, where the target gives them) or summary.json."""
+    from hubload.reports_store import read_report  # noqa: PLC0415
+
+    with open_ledger() as book:
+        record = book.run(run)
+    if record is None:
+        raise typer.BadParameter(f"no run {run!r} in the ledger", param_hint="RUN")
+    data = read_report(record, kind.value)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    if output.exists() and not force:
+        Console(stderr=True).print(f"[red]error:[/red] {output} exists (--force replaces it)")
+        raise typer.Exit(2)
+    output.write_bytes(data)
+    Console(stderr=True).print(f"wrote {output} ({len(data)} bytes)")
 
 
 def _counts(run: RunRecord) -> str:
     if run.read is None:
         return "-"
     return f"{run.read} = {run.succeeded} + {run.rejected} + {run.failed}"
+
+
+def handle(run: RunRecord) -> str:
+    """A short name of the run that ``show``, ``resume`` and ``reprocess`` take: its Prefect
+    flow run's first eight characters (the run id ends with them), else the whole id."""
+    return run.flow_run_id[:8] if run.flow_run_id else run.run_id
+
+
+def _where(run: RunRecord) -> str:
+    identity = run.identity
+    place = identity.short if identity is not None else run.target.removeprefix("legacy ")
+    return f"{place}/{run.object}"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def runs(
@@ -93,17 +152,28 @@ def runs(
         ]
         out.print_json(json.dumps(rows))
         return
-    table = Table(title="recent loads", title_justify="left")
-    for column in ("run", "status", "target", "rows", "remaining", "parent"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="recent loads", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for column, justify in (
+        ("started", "left"),
+        ("run", "left"),
+        ("file", "left"),
+        ("target", "left"),
+        ("status", "left"),
+        ("read = ok + rej + fail", "right"),
+        ("left", "right"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in found:
+        started = r.started_at.strftime("%m-%d %H:%M") if r.started_at else ""
+        kind = " (reproc.)" if r.parent_run_id else ""
         table.add_row(
-            r.run_id,
-            r.status,
-            r.target_label,
+            started,
+            handle(r),
+            _short(Path(r.file).name, 22),
+            _short(_where(r), 24),
+            f"{r.status}{kind}",
             _counts(r),
             str(remaining[r.run_id]),
-            r.parent_run_id or "",
         )
     out.print(table)
 

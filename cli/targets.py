@@ -12,6 +12,7 @@ from hubload.settings import Settings
 from hubload.targets import Target, TargetKind, config_from_env, connect
 from hubload.targets.open_connectors.settings import OpenConnectorsSettings
 from hubload.targets.salesforce import SalesforceConfig
+from schemas.catalog import FieldSpec
 
 out = Console()
 err = Console(stderr=True)
@@ -59,6 +60,7 @@ def describe(
     target: TargetOption = None,
 ) -> None:
     """Show an object's fields: type, length, required, writable, picklist values."""
+    from rich import box  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     with target_settings(err, kind=target) as kind:
@@ -68,19 +70,41 @@ def describe(
             where = str(client.identity)
         finally:
             client.close()
-    table = Table(title=f"{spec.name} of {where}")
-    for column in ("field", "type", "length", "required", "writable", "values"):
-        table.add_column(column)
+    table = Table(title=f"{spec.name} of {where}", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("field", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("length", justify="right", no_wrap=True)
+    table.add_column("marks", no_wrap=True)
+    table.add_column("values", overflow="fold")
     for f in spec.fields.values():
-        table.add_row(
-            f.name,
-            f.native_type,
-            str(f.length or ""),
-            "yes" if f.required else "",
-            "" if f.read_only or not f.createable else "yes",
-            ", ".join(f.picklist[:6]) + (" ..." if len(f.picklist) > 6 else ""),
-        )
+        kind = f.native_type + (f" -> {', '.join(f.reference_to)}" if f.reference_to else "")
+        values = ", ".join(f.picklist[:8]) + (" ..." if len(f.picklist) > 8 else "")
+        table.add_row(f.name, kind, str(f.length or ""), " ".join(marks(f)), values)
     out.print(table)
+    out.print(
+        "marks: required (on insert), ext-id (external id: an upsert key), unique, "
+        "restricted (only the listed values), read-only, insert-only, update-only"
+    )
+
+
+def marks(spec: FieldSpec) -> list[str]:
+    """What a field's row in ``describe`` says of it, in words."""
+    found = []
+    if spec.required:
+        found.append("required")
+    if spec.external_id:
+        found.append("ext-id")
+    if spec.unique:
+        found.append("unique")
+    if spec.restricted_picklist:
+        found.append("restricted")
+    if spec.read_only:
+        found.append("read-only")
+    elif spec.createable and not spec.updateable:
+        found.append("insert-only")
+    elif spec.updateable and not spec.createable:
+        found.append("update-only")
+    return found
 
 
 def status(

@@ -4,9 +4,10 @@ target said of it (its error, or its record id)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from hubload.healing import HEAL_BASE
 from hubload.outcomes import ChunkOutcome
 from hubload.reports import RowReport, neutralise
 from hubload.staging import StagedChunk
@@ -19,28 +20,58 @@ def _sidecar_rows(chunk: StagedChunk) -> Iterator[tuple[int, int, list[str]]]:
             yield position, int(row[0]), row[1:]
 
 
+Row = tuple[int, list[str], list[str]]
+"""A report's row: the source line, the original cells, and what is said of it."""
+
+
+def in_line_order(
+    chunks: list[StagedChunk], rows_of: Callable[[StagedChunk], Iterator[Row]]
+) -> Iterator[Row]:
+    """The chunks' report rows in the order of their lines: chunks are in file order, and the
+    healing chunks (which hold rows of several) are merged in by line."""
+    late = sorted(
+        (row for c in chunks if c.number >= HEAL_BASE for row in rows_of(c)), key=lambda r: r[0]
+    )
+    pending = iter(late)
+    waiting = next(pending, None)
+    for chunk in (c for c in chunks if c.number < HEAL_BASE):
+        for row in rows_of(chunk):
+            while waiting is not None and waiting[0] < row[0]:
+                yield waiting
+                waiting = next(pending, None)
+            yield row
+    while waiting is not None:
+        yield waiting
+        waiting = next(pending, None)
+
+
 def write_failed_report(
     path: Path,
     source_header: list[str],
     chunks: list[StagedChunk],
     outcomes: dict[int, ChunkOutcome],
 ) -> int:
-    """Write failed.csv: each failed row's source line, original cells and the target's error.
+    """Write failed.csv: each failed row's source line, original cells and the target's error,
+    in the order of the lines.
 
     Returns the number of rows written.
     """
+
+    def failed(chunk: StagedChunk) -> Iterator[Row]:
+        outcome = outcomes.get(chunk.number)
+        if outcome is None or outcome.failed == 0:
+            return
+        if outcome.all_failed_reason is not None:
+            wanted = dict.fromkeys(range(1, chunk.rows + 1), outcome.all_failed_reason)
+        else:
+            wanted = {f.record_number: f.error for f in outcome.failed_rows if f.record_number}
+        for position, line, cells in _sidecar_rows(chunk):
+            if position in wanted:
+                yield line, cells, [wanted[position]]
+
     with RowReport(path, source_header, "error") as report:
-        for chunk in chunks:
-            outcome = outcomes.get(chunk.number)
-            if outcome is None or outcome.failed == 0:
-                continue
-            if outcome.all_failed_reason is not None:
-                wanted = dict.fromkeys(range(1, chunk.rows + 1), outcome.all_failed_reason)
-            else:
-                wanted = {f.record_number: f.error for f in outcome.failed_rows if f.record_number}
-            for position, line, cells in _sidecar_rows(chunk):
-                if position in wanted:
-                    report.add(line, cells, wanted[position])
+        for line, cells, (error,) in in_line_order(chunks, failed):
+            report.add(line, cells, error)
         return report.count
 
 
@@ -51,24 +82,29 @@ def write_success_report(
     outcomes: dict[int, ChunkOutcome],
 ) -> int:
     """Write success.csv: ``line``, ``id`` (the record id), ``created`` (true when created,
-    false when updated), then the row's original cells; for targets that give record ids.
+    false when updated), then the row's original cells, in the order of the lines; for targets
+    that give record ids.
 
     Returns the number of rows written.
     """
+
+    def loaded(chunk: StagedChunk) -> Iterator[Row]:
+        outcome = outcomes.get(chunk.number)
+        if outcome is None or outcome.successes is None:
+            return
+        ids = _ids(outcome.successes)
+        for position, line, cells in _sidecar_rows(chunk):
+            found = ids.get(position)
+            if found is not None:
+                yield line, cells, list(found)
+
     count = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["line", "id", "created", *map(neutralise, source_header)])
-        for chunk in chunks:
-            outcome = outcomes.get(chunk.number)
-            if outcome is None or outcome.successes is None:
-                continue
-            ids = _ids(outcome.successes)
-            for position, line, cells in _sidecar_rows(chunk):
-                found = ids.get(position)
-                if found is not None:
-                    writer.writerow([line, found[0], found[1], *map(neutralise, cells)])
-                    count += 1
+        for line, cells, (record_id, created) in in_line_order(chunks, loaded):
+            writer.writerow([line, record_id, created, *map(neutralise, cells)])
+            count += 1
     return count
 
 
