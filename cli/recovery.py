@@ -84,6 +84,10 @@ def reprocess(
     rejected: Annotated[
         Path | None, typer.Option(help="The run's rejected.csv with rows corrected.")
     ] = None,
+    failed: Annotated[
+        Path | None,
+        typer.Option(help="The run's failed.csv with rows corrected (the target refused them)."),
+    ] = None,
     only: Annotated[OnlyChoice, typer.Option(help="Which rows to load again.")] = OnlyChoice.all,
     serial: Annotated[bool, typer.Option(help="Ask the target for serial mode.")] = False,
     match_key: MatchKeyOption = None,
@@ -91,14 +95,17 @@ def reprocess(
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Load again the rows RUN left over: failed at the target, and corrected rejected rows."""
-    if rejected is not None and not rejected.exists():
-        raise fail(f"{rejected}: no such file", EXIT_USAGE)
+    """Load again the rows RUN left over: failed at the target (as they were, or corrected in
+    its failed.csv), and corrected rejected rows; each validated again."""
+    for given in (rejected, failed):
+        if given is not None and not given.is_file():
+            raise fail(f"{given}: no such file", EXIT_USAGE)
     run_flow(
         "reprocess",
         {
             "run": run,
             "rejected_file": str(rejected.resolve()) if rejected else None,
+            "failed_file": str(failed.resolve()) if failed else None,
             "only": only.value,
             "serial": serial,
             "match_key": match_key,

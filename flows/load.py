@@ -196,6 +196,7 @@ def run_load(
             prepared=prepared,
             outcomes=outcomes,
             healing=healing,
+            lineage=book.lineage(rid) if book is not None and parent_run else None,
             run_dir=run_dir,
             dry_run=request.dry_run,
             seconds=time.monotonic() - started,

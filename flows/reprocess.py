@@ -14,7 +14,13 @@ from flows.load import load, outcome_of
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.ledger import Ledger, RowOutcome, RunKind, RunRecord, RunStatus
-from hubload.leftovers import fixed_rows, original_cells, report_header, write_input
+from hubload.leftovers import (
+    fixed_rows,
+    original_cells,
+    report_header,
+    report_kind,
+    write_input,
+)
 from hubload.settings import Settings
 from hubload.summary import Summary
 from hubload.targets import open_target
@@ -33,6 +39,7 @@ def reprocess_name() -> str:
 def reprocess(
     run: str,
     rejected_file: str | None = None,
+    failed_file: str | None = None,
     only: Only = "all",
     serial: bool = False,
     target_block: str | None = None,
@@ -40,8 +47,10 @@ def reprocess(
     force: bool = False,
 ) -> Any:
     """Resubmit the rows of ``run`` that failed at the target (all, or only the transient
-    errors such as UNABLE_TO_LOCK_ROW), and the corrected rejected rows of ``rejected_file`` (the
-    run's rejected.csv, edited), validated again. The new run is linked to its parent; each row
+    errors such as UNABLE_TO_LOCK_ROW), as the file had them or as corrected in ``failed_file``
+    (the run's failed.csv, edited), and the corrected rejected rows of ``rejected_file`` (its
+    rejected.csv, edited), each validated again. Rows keep the original file's line numbers in
+    every report, down the chain of reprocess runs. The new run is linked to its parent; each row
     it loads resolves the parent's; a row already resolved, or being reprocessed by another run,
     is never sent again. Rows whose fate is unknown are left alone: resume the run instead.
     The rows go to the target the parent loaded into: another configured target is refused
@@ -59,7 +68,13 @@ def reprocess(
     config = resolve_target(request.target, request.hub, block)
     parent.check_target(open_target(config).identity, force=force)
     child = f"{parent.run_id}-r{str(flow_run.id or 'local')[:8]}"
-    lines, cells = _select(book, parent, only, Path(rejected_file) if rejected_file else None)
+    lines, cells = _select(
+        book,
+        parent,
+        only,
+        Path(rejected_file) if rejected_file else None,
+        Path(failed_file) if failed_file else None,
+    )
     child_dir = Settings().home_dir() / "runs" / child
     child_dir.mkdir(parents=True, exist_ok=True)
     source = child_dir / "input.csv"
@@ -77,7 +92,8 @@ def reprocess(
         return Completed(message=message)
     write_input(source, _header(parent), [cells[line] for line in claimed])
     with CsvSource(source, detect_dialect(source)) as parsed:
-        # The child reports rows by the line they start on (a cell may hold a newline).
+        # Each line of the child's input (where its row starts: a cell may hold a newline)
+        # and the line of the original file it is: rows keep those numbers down the chain.
         book.record_lineage(child, zip(parsed.record_lines(), claimed, strict=True))
     log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
     # The child's input is written in UTF-8 with commas; its reports go to its own run folder.
@@ -114,9 +130,21 @@ def reprocess(
 
 
 def _select(
-    book: Ledger, parent: RunRecord, only: Only, fixed: Path | None
+    book: Ledger,
+    parent: RunRecord,
+    only: Only,
+    fixed_rejected: Path | None,
+    fixed_failed: Path | None,
 ) -> tuple[set[int], dict[int, list[str]]]:
-    """The parent lines to load again, and each one's cells (original, or as corrected)."""
+    """The lines (of the original file) to load again, and each one's cells: as corrected in
+    an edited report, else as the file had them.
+
+    Raises:
+        ConfigError: an edited report given to the wrong option, or ``--only rejected``
+            without corrections.
+    """
+    _check_kind(fixed_rejected, "rejected", "--rejected")
+    _check_kind(fixed_failed, "failed", "--failed")
     left = book.rows(parent.run_id)
     lines: set[int] = set()
     cells: dict[int, list[str]] = {}
@@ -126,17 +154,36 @@ def _select(
             for r in left
             if r.outcome is RowOutcome.FAILED and (only != "transient" or r.transient)
         }
-        cells.update(original_cells(Path(parent.run_dir) / "chunks", failed))
+        chunks = Path(parent.run_dir) / "chunks"
+        cells.update(original_cells(chunks, failed, book.lineage(parent.run_id)))
+        if fixed_failed is not None:
+            cells.update(_corrected(fixed_failed, parent, failed))
         lines |= failed & set(cells)
-    if only == "rejected" and fixed is None:
+    if only == "rejected" and fixed_rejected is None:
         raise ConfigError("--only rejected needs the corrected rows: --rejected FIXED.csv")
-    if fixed is not None and only in {"all", "rejected"}:
+    if fixed_rejected is not None and only in {"all", "rejected"}:
         rejected = {r.line for r in left if r.outcome is RowOutcome.REJECTED}
-        for line, row in fixed_rows(fixed, _header(parent)):
-            if line in rejected:
-                cells[line] = row
-                lines.add(line)
+        corrected = _corrected(fixed_rejected, parent, rejected)
+        cells.update(corrected)
+        lines |= set(corrected)
     return lines, cells
+
+
+def _check_kind(path: Path | None, wanted: str, option: str) -> None:
+    if path is None:
+        return
+    kind = report_kind(path)
+    if kind != wanted:
+        right = "--failed" if kind == "failed" else "--rejected"
+        raise ConfigError(
+            f"{path.name} is an edited {kind}.csv, not {wanted}.csv: give it with {right}"
+        )
+
+
+def _corrected(path: Path, parent: RunRecord, wanted: set[int]) -> dict[int, list[str]]:
+    """The corrected rows of an edited report that are among ``wanted`` (rows of the run
+    still to load), by line."""
+    return {line: row for line, row in fixed_rows(path, _header(parent)) if line in wanted}
 
 
 def _header(parent: RunRecord) -> list[str]:

@@ -189,8 +189,9 @@ class ChunkSubmitter:
         taken = self.ledger.taken_lines(self.run_id)
         if not taken:
             return None
+        lineage = self.ledger.lineage(self.run_id)  # a reprocess run's rows: original lines
         with chunk.sidecar.open(encoding="utf-8", newline="") as stream:
-            lines = {int(row[0]) for row in csv.reader(stream) if row}
+            lines = {lineage.get(int(row[0]), int(row[0])) for row in csv.reader(stream) if row}
         mine = sorted(lines & taken)
         if not mine:
             return None

@@ -53,20 +53,50 @@ def report_header(report: Path) -> list[str]:
     return names[1:-2]  # line, <source columns>, extra_fields, reason|error
 
 
-def original_cells(chunk_dir: Path, lines: set[int]) -> dict[int, list[str]]:
-    """The exact original cells of the given source lines, from the staged chunks' sidecars."""
+def original_cells(
+    chunk_dir: Path, lines: set[int], lineage: dict[int, int] | None = None
+) -> dict[int, list[str]]:
+    """The exact original cells of the given lines of the original file, from the staged
+    chunks' sidecars (a reprocess run's sidecars hold its own input's lines: ``lineage`` maps
+    them to the original file's)."""
     found: dict[int, list[str]] = {}
     for sidecar in sorted(chunk_dir.glob("chunk-*.source.csv")):
         with sidecar.open(encoding="utf-8", newline="") as stream:
             for row in csv.reader(stream):
                 line = int(row[0])
+                line = lineage.get(line, line) if lineage else line
                 if line in lines:
                     found[line] = row[1:]
     return found
 
 
+REPORT_KINDS = {"reason": "rejected.csv", "error": "failed.csv"}
+
+
+def report_kind(path: Path) -> str:
+    """Which report a file is, by its last column: ``rejected`` (reason) or ``failed``
+    (error).
+
+    Raises:
+        ConfigError: it is neither (unreadable, or another CSV).
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            header = next(csv.reader(stream), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"{path}: cannot read it as a report ({type(exc).__name__})") from exc
+    last = header[-1] if header else ""
+    if not header or header[0] != "line" or last not in REPORT_KINDS:
+        raise ConfigError(
+            f"{path}: not an edited rejected.csv or failed.csv (their first column is line, "
+            "their last reason or error)"
+        )
+    return REPORT_KINDS[last].removesuffix(".csv")
+
+
 def fixed_rows(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
-    """The rows of an edited rejected.csv: (parent line, cells in the header's order).
+    """The rows of an edited rejected.csv or failed.csv: (line of the original file, cells in
+    the header's order).
 
     Raises:
         ConfigError: the file lacks the ``line`` column or a column of the header.
@@ -77,7 +107,7 @@ def fixed_rows(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]
         missing = [c for c in ["line", *header] if c not in columns]
         if missing:
             raise ConfigError(
-                f"{path}: missing column(s) {', '.join(missing)}: keep rejected.csv's header"
+                f"{path}: missing column(s) {', '.join(missing)}: keep the report's header"
             )
         for row in reader:
             cells = [unneutralise(row[c] or "") for c in header]

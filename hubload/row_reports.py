@@ -108,6 +108,24 @@ def write_success_report(
     return count
 
 
+def renumber(path: Path, lineage: dict[int, int]) -> None:
+    """Give a report's rows the lines of the original file (a reprocess run's input has its
+    own): ``lineage`` maps the input's lines to the original's."""
+    if not lineage or not path.exists():
+        return
+    renumbered = path.with_suffix(".renumbered")
+    with (
+        path.open(encoding="utf-8", newline="") as source,
+        renumbered.open("w", encoding="utf-8", newline="") as target,
+    ):
+        reader, writer = csv.reader(source), csv.writer(target)
+        writer.writerow(next(reader, []))
+        for row in reader:
+            line = int(row[0])
+            writer.writerow([lineage.get(line, line), *row[1:]])
+    renumbered.replace(path)
+
+
 def _ids(path: Path) -> dict[int, tuple[str, str]]:
     with path.open(encoding="utf-8", newline="") as stream:
         reader = csv.reader(stream)

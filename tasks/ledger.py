@@ -37,8 +37,9 @@ def record_outcome(run_id: str, summary: Summary) -> None:
         )
     )
     book.record_rows(run_id, leftovers)
+    # Rows are named by the original file's lines (a reprocess run's reports were renumbered).
     left = {r.line for r in leftovers}
-    loaded = [line for line in book.lineage(run_id) if line not in left]
+    loaded = [original for original in book.lineage(run_id).values() if original not in left]
     for ancestor, count in book.resolve_upwards(run_id, loaded).items():
         get_run_logger().info(
             "%d row(s) of run %s resolved; %d remain", count, ancestor, book.remaining(ancestor)

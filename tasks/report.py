@@ -13,7 +13,7 @@ from hubload.errors import ReconciliationError
 from hubload.healing import Healing
 from hubload.outcomes import ChunkOutcome, Tally
 from hubload.plan import LoadPlan
-from hubload.row_reports import write_failed_report, write_success_report
+from hubload.row_reports import renumber, write_failed_report, write_success_report
 from hubload.staging import Prepared
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity
@@ -31,6 +31,7 @@ def finish(
     prepared: Prepared,
     outcomes: dict[int, ChunkOutcome],
     healing: Healing,
+    lineage: dict[int, int] | None = None,
     run_dir: Path,
     dry_run: bool,
     seconds: float,
@@ -60,6 +61,10 @@ def finish(
             success_path = run_dir / "success.csv"
             write_success_report(success_path, load_plan.header, chunks, outcomes)
             reports["success"] = str(success_path)
+    for name in ("rejected", "failed", "success"):
+        if lineage and name in reports:
+            # A reprocess run's rows are named by the original file's lines, as its parent's.
+            renumber(Path(reports[name]), lineage)
     summary = Summary(
         run_id=run_id,
         file=str(load_plan.file),

@@ -48,7 +48,8 @@ class RowBook:
                 conn.execute(insert(tables.rows), batch)
 
     def record_lineage(self, run_id: str, pairs: Iterable[tuple[int, int]]) -> None:
-        """Which line of a reprocess run's input came from which line of its parent's file."""
+        """Which line of a reprocess run's input is which line of the original file (the
+        root of the chain of reprocess runs)."""
         with self.engine.begin() as conn:
             conn.execute(tables.lineage.delete().where(tables.lineage.c.run_id == run_id))
             batch = [
@@ -58,7 +59,7 @@ class RowBook:
                 conn.execute(insert(tables.lineage), batch)
 
     def lineage(self, run_id: str) -> dict[int, int]:
-        """A reprocess run's input lines and the parent lines they came from."""
+        """A reprocess run's input lines and the original file's lines they are."""
         with self.engine.connect() as conn:
             pairs = conn.execute(
                 select(tables.lineage.c.line, tables.lineage.c.parent_line).where(
@@ -155,17 +156,15 @@ class RowBook:
         return done
 
     def resolve_upwards(self, run_id: str, loaded_lines: Iterable[int]) -> dict[str, int]:
-        """A reprocess run loaded these lines of its input: resolve the rows they came from in
-        its parent, and in the parent's parent, up the chain. Returns rows resolved per run."""
+        """A reprocess run loaded these lines (of the original file: every run of a chain
+        names its rows so): resolve them in its parent, and in the parent's parent, up the
+        chain. Returns rows resolved per run."""
         resolved: dict[str, int] = {}
-        current = run_id
-        parent = self._parent_of(current)
         lines = list(loaded_lines)
+        parent = self._parent_of(run_id)
         while parent is not None and lines:
-            lineage = self.lineage(current)
-            lines = [lineage[line] for line in lines if line in lineage]
             resolved[parent] = self.resolve_rows(parent, lines, run_id)
-            current, parent = parent, self._parent_of(parent)
+            parent = self._parent_of(parent)
         return resolved
 
     def _parent_of(self, run_id: str) -> str | None:

@@ -93,19 +93,21 @@ def test_two_reprocess_runs_never_claim_the_same_row(book: Ledger) -> None:
 
 
 def test_a_finished_child_keeps_its_rows_and_resolution_goes_up_the_chain(book: Ledger) -> None:
+    """Every run of a chain names its rows by the original file's lines: a child's input line
+    maps to one (its lineage), and what it loads resolves the same lines all the way up."""
     book.start_run(run("B", "A"))
     assert book.claim_rows("A", [10, 20, 30], "B") == [10, 20, 30]
     book.record_lineage("B", [(2, 10), (3, 20), (4, 30)])
-    assert book.resolve_upwards("B", [2]) == {"A": 1}  # B loaded line 10 of A
-    book.record_rows("B", [RowRecord(3, FAILED, "X:y:--"), RowRecord(4, FAILED, "X:y:--")])
+    assert book.resolve_upwards("B", [10]) == {"A": 1}  # B loaded line 10 of the file
+    book.record_rows("B", [RowRecord(20, FAILED, "X:y:--"), RowRecord(30, FAILED, "X:y:--")])
     book.finish_run("B", RunStatus.PARTIAL)
     # A's two other rows are B's to reprocess now, not A's: nobody can load them twice.
     assert book.claim_rows("A", [20, 30], "A2") == []
     assert book.remaining("A") == 2 and book.held_elsewhere("A") == 2
     book.start_run(run("D", "B"))
-    assert book.claim_rows("B", [3, 4], "D") == [3, 4]
-    book.record_lineage("D", [(2, 3), (3, 4)])
-    assert book.resolve_upwards("D", [2, 3]) == {"B": 2, "A": 2}
+    assert book.claim_rows("B", [20, 30], "D") == [20, 30]
+    book.record_lineage("D", [(2, 20), (3, 30)])
+    assert book.resolve_upwards("D", [20, 30]) == {"B": 2, "A": 2}
     assert book.remaining("A") == 0 and book.remaining("B") == 0
 
 

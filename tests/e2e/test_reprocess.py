@@ -31,7 +31,7 @@ def test_job_error_is_reprocessed_to_completion_and_twice_loads_nothing(
     db = tmp_path / "crm.db"
     broken = start_sb(db_path=db, job_error_rate=1.0)
     use_target(broken)
-    _, parent = run_load(SEED, "contact", **MARKETING)
+    _, parent = run_load(SEED, "contact", heal_rounds=0, **MARKETING)
     assert (parent.succeeded, parent.rejected, parent.failed) == (0, 1, 9)
     assert broken.store.count_records("marketing", "contact") == 0
     broken.stop()
@@ -49,6 +49,55 @@ def test_job_error_is_reprocessed_to_completion_and_twice_loads_nothing(
     state, nothing = run_reprocess(parent.run_id)
     assert state.is_completed() and nothing is None and "nothing to reprocess" in state.message
     assert healthy.store.count_records("marketing", "contact") == 9
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_rows_the_target_refused_are_corrected_in_failed_csv(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    """A row the target refused (a duplicate external id) is corrected in the run's failed.csv
+    and loaded by reprocess --failed; given to --rejected instead, the file is refused with the
+    right option named; the child's reports keep the original file's line numbers."""
+    sandbox = start_sb()
+    use_target(sandbox)
+    first = tmp_path / "first.csv"
+    first.write_text("LastName,External_Id__c\nA,k1\n")
+    run_load(first, "Contact")
+    second = tmp_path / "second.csv"
+    second.write_text("LastName,External_Id__c\nB,k2\nC,k1\nD,x\nE,k1\n")
+    _, parent = run_load(second, "Contact")
+    assert (parent.succeeded, parent.failed) == (2, 2)
+    rows = read_report(parent, "failed")
+    assert [(r["line"], r["error"].split(":")[0]) for r in rows] == [
+        ("3", "DUPLICATE_VALUE"),
+        ("5", "DUPLICATE_VALUE"),
+    ]
+    state, wrong = run_reprocess(
+        parent.run_id, rejected_file=str(write_rows(tmp_path / "f.csv", rows))
+    )
+    assert state.is_failed() and "give it with --failed" in str(wrong)
+    rows[0]["External_Id__c"] = "k3"  # line 3 corrected; line 5 left as it was
+    fixed = write_rows(tmp_path / "fixed.csv", rows)
+    state, child = run_reprocess(parent.run_id, failed_file=str(fixed), only="failed")
+    assert isinstance(child, Summary) and (child.succeeded, child.failed) == (1, 1)
+    left = read_report(child, "failed")
+    assert [r["line"] for r in left] == ["5"]  # the original file's line, not the input's
+    assert {r["External_Id__c"] for r in sandbox.store.records("helpdesk", "Contact")} == {
+        "k1",
+        "k2",
+        "k3",
+        "x",
+    }
+    book = ledger()
+    assert book.remaining(parent.run_id) == 1
+    assert [r.line for r in book.rows(child.run_id)] == [5]
 
 
 def test_fixed_rejected_rows_load_and_resolve_the_parent(
