@@ -85,7 +85,7 @@ def heal(
     updated in place: each healed row's outcome is its last chunk's."""
     log = get_run_logger()
     added: list[StagedChunk] = []
-    rounds = 0
+    done = 0
     for round_number in range(1, rounds + 1):
         found = patients([*chunks, *added], outcomes)
         if not found:
@@ -112,6 +112,6 @@ def heal(
             outcomes[number] = discharge(outcomes[number], patient.chunk, set(patient.positions))
         outcomes.update(new)
         added += staged
-        rounds = round_number
+        done = round_number
     healed = sum(outcomes[c.number].succeeded for c in added)
-    return Healing(healed=healed, rounds=rounds, chunks=tuple(added))
+    return Healing(healed=healed, rounds=done, chunks=tuple(added))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
@@ -17,6 +16,7 @@ from hubload.row_reports import renumber, write_failed_report, write_success_rep
 from hubload.staging import Prepared
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity
+from tasks.artifacts import publish_rows
 
 LOAD_EVENT = "hubload.load.finished"
 _TOP = 10
@@ -94,12 +94,13 @@ def finish(
         heal_rounds=healing.rounds,
     )
     summary.write(run_dir / "summary.json")
+    keys = key_columns(load_plan)
     try:
         tally.check(dry_run=dry_run)
     except ReconciliationError:
-        _publish(summary, outcome="unreconciled")
+        _publish(summary, outcome="unreconciled", keys=keys)
         raise
-    _publish(summary, outcome=_outcome(summary))
+    _publish(summary, outcome=_outcome(summary), keys=keys)
     log.info(
         "read %d: %d succeeded, %d rejected, %d failed; reports in %s",
         summary.read,
@@ -111,36 +112,23 @@ def finish(
     return summary
 
 
+def key_columns(load_plan: LoadPlan) -> list[str]:
+    """The file's columns that name a row best: the key field's (Id, an upsert's external id),
+    then the first few mapped ones."""
+    key = load_plan.operation.external_id or ("Id" if load_plan.operation.kind.by_id else None)
+    first = [m.column for m in load_plan.mapping.fields if m.column and m.field.name == key]
+    rest = [c for c in load_plan.mapping.columns_used if c not in first]
+    return (first + rest)[:4]
+
+
 def _outcome(summary: Summary) -> str:
     if summary.dry_run:
         return "dry-run"
     return "clean" if summary.all_succeeded else "partial"
 
 
-def _publish(summary: Summary, *, outcome: str) -> None:
-    create_table_artifact(
-        key="load-counts",
-        table=[
-            {"count": name, "rows": value}
-            for name, value in (
-                ("read", summary.read),
-                ("succeeded", summary.succeeded),
-                ("rejected", summary.rejected),
-                ("failed", summary.failed),
-            )
-        ],
-        description=f"{summary.file} -> {summary.object} of {summary.target} ({summary.run_id})",
-    )
-    lines = [f"# Top rejection reasons ({summary.rejected} rows rejected)", ""]
-    if summary.top_rejections:
-        lines += ["| reason | rows |", "|---|---|"]
-        lines += [
-            f"| {reason.replace('|', '/')} | {rows} |" for reason, rows in summary.top_rejections
-        ]
-    else:
-        lines.append("No row was rejected.")
-    lines += ["", f"Reports: {', '.join(f'`{p}`' for p in summary.reports.values())}"]
-    create_markdown_artifact(key="load-rejections", markdown="\n".join(lines))
+def _publish(summary: Summary, *, outcome: str, keys: list[str]) -> None:
+    publish_rows(summary, keys, links={})
     emit_event(
         event=LOAD_EVENT,
         resource={
