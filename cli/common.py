@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -121,17 +121,31 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_ROWS
 
 
+def _flow_call(name: str, params: dict[str, Any]) -> Callable[[], Any]:
+    """The flow run to make: a load of a typed request, or a reprocess."""
+    if name == "load":
+        from flows.load import load_request  # noqa: PLC0415 - Prefect starts only for flows
+        from hubload.options import LoadRequest  # noqa: PLC0415
+
+        request = LoadRequest.of(**params)
+        return lambda: load_request(
+            request,
+            run_id=params.get("run_id"),
+            parent_run=params.get("parent_run"),
+            force=bool(params.get("force")),
+            return_state=True,
+        )
+    from flows.reprocess import reprocess  # noqa: PLC0415
+
+    return lambda: reprocess(**params, return_state=True)
+
+
 def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool) -> None:
     """Run the ``load`` or ``reprocess`` flow here, print its summary, exit with its status.
     A load is checked first (``preflight``): a mistake is one line, and no failed flow run."""
     interactive = out.is_terminal and not as_json
     prepare_prefect(console_level=None if verbose else "WARNING")
-    chosen: Any
-    if name == "load":
-        from flows.load import load as chosen  # noqa: PLC0415 - Prefect starts only for flows
-    else:
-        from flows.reprocess import reprocess as chosen  # noqa: PLC0415
-
+    run = _flow_call(name, params)
     kind = TargetKind(params["target"]) if params.get("target") else None
     started: list[str] = []
     with target_settings(err, kind=kind, block=params.get("target_block")):
@@ -141,7 +155,7 @@ def run_flow(name: str, params: dict[str, Any], *, as_json: bool, verbose: bool)
 
         try:
             with stop_on_signals(), progress_bar(err, interactive), runs_started(started):
-                state: State[Any] = chosen(**params, return_state=True)
+                state: State[Any] = run()
         except STOP_SIGNALS:
             where = f"run {started[-1]}" if started else "the run"
             resume = f"; take it up with: hubload resume {started[-1]}" if started else ""

@@ -77,9 +77,9 @@ def describe(
     table.add_column("marks", no_wrap=True)
     table.add_column("values", overflow="fold")
     for f in spec.fields.values():
-        kind = f.native_type + (f" -> {', '.join(f.reference_to)}" if f.reference_to else "")
+        native = f.native_type + (f" -> {', '.join(f.reference_to)}" if f.reference_to else "")
         values = ", ".join(f.picklist[:8]) + (" ..." if len(f.picklist) > 8 else "")
-        table.add_row(f.name, kind, str(f.length or ""), " ".join(marks(f)), values)
+        table.add_row(f.name, native, str(f.length or ""), " ".join(marks(f)), values)
     out.print(table)
     out.print(
         "marks: required (on insert), ext-id (external id: an upsert key), unique, "

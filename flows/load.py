@@ -21,9 +21,10 @@ from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
 from hubload.errors import ConfigError, PartialLoadError, StopRequestedError
 from hubload.exactly_once import TargetCheck
+from hubload.forms import Advanced, FileDetails, request_from_form
 from hubload.healing import Healing
 from hubload.ledger import ChunkState, Ledger, RunKind, RunRecord, RunStatus, file_sha256
-from hubload.options import MAX_CHUNK_ROWS, MAX_CONCURRENCY, DateOrder, LoadRequest
+from hubload.options import MAX_CONCURRENCY, LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
 from hubload.preflight import refuse_a_second_load
@@ -39,10 +40,27 @@ from tasks.runs import tag_run, target_lock
 # A stop asked for: Ctrl+C, SIGTERM (Prefect turns it into TerminationSignal in a flow run),
 # or a step that saw the stop request while waiting.
 STOP_SIGNALS = (KeyboardInterrupt, TerminationSignal, StopRequestedError)
-# What the UI offers in its drop-downs (the JSON schema's enum); the CLI may name any object.
-KNOWN_HUBS = ["helpdesk", "marketing", "crm"]
-KNOWN_OBJECTS = ["Contact", "Account", "Lead", "Case", "contact", "account", "campaign", "list"]
+HUBS = ["helpdesk", "marketing"]
+OBJECTS = {
+    "Salesforce, or Service Cloud through Open Connectors (hub helpdesk)": [
+        "Contact",
+        "Account",
+        "Lead",
+        "Case",
+    ],
+    "Open Connectors, hub marketing": ["contact", "account", "activities", "campaign", "list"],
+}
+# The object in the form: a list for each kind of target, or any name (checked before the load
+# starts, with the closest names when it does not exist).
+OBJECT_CHOICES: dict[str, Any] = {
+    "anyOf": [
+        *({"title": title, "type": "string", "enum": names} for title, names in OBJECTS.items()),
+        {"title": "Another object (its API name)", "type": "string"},
+    ]
+}
 OPERATIONS = Literal["insert", "upsert", "update", "delete", "hardDelete"]
+DEFAULT_DETAILS, DEFAULT_ADVANCED = FileDetails(), Advanced()
+TargetChoice = Literal["configured", "open-connectors", "salesforce"]
 # One task thread per chunk in flight.
 # (The cast: Prefect types the flow's runner invariantly over its future type.)
 _RUNNER = cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=MAX_CONCURRENCY))
@@ -50,8 +68,11 @@ _RUNNER = cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_worker
 
 def run_name() -> str:
     """``<file name> -> <hub>/<object>`` (Open Connectors) or ``<file name> -> <object>``, the
-    name each load's run shows in the UI."""
-    params = flow_run.parameters
+    name each load's run shows in the UI (for the form's flow and the request's alike)."""
+    params: Any = dict(flow_run.parameters)
+    request = params.get("request")  # the typed flow's: a model in-process, a dict from the API
+    if request is not None:
+        params = request.model_dump() if isinstance(request, LoadRequest) else dict(request)
     name = Path(str(params.get("file", "?"))).name
     hub = params.get("hub") if params.get("target") != TargetKind.SALESFORCE.value else None
     return f"{name} -> {hub + '/' if hub else ''}{params.get('object_name')}"
@@ -64,51 +85,80 @@ def _run_id(file: Path, object_name: str) -> str:
     return f"{stamp}-{file.stem}-{object_name}-{run}"
 
 
+def _titled(title: str, **extra: Any) -> Any:
+    """A form field's title (Prefect titles a parameter by its name unless the schema says)."""
+    return Field(json_schema_extra={"title": title, **extra})
+
+
 @flow(name="load", flow_run_name=run_name, task_runner=_RUNNER, log_prints=False)
 def load(
-    file: str,
-    object_name: Annotated[str, Field(json_schema_extra={"enum": KNOWN_OBJECTS})],
-    target: TargetKind | None = None,
-    hub: Annotated[str, Field(json_schema_extra={"enum": KNOWN_HUBS})] = "helpdesk",
-    mapping: str | None = None,
-    operation: OPERATIONS = "insert",
-    external_id: str | None = None,
-    chunk_size: Annotated[int, Field(ge=1, le=MAX_CHUNK_ROWS)] = 50_000,
-    concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] = 4,
-    dry_run: bool = False,
-    serial: bool = False,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-    poll_budget_seconds: Annotated[float, Field(gt=0)] = 1800.0,
-    report_dir: str | None = None,
-    target_block: str | None = None,
-    match_key: str | None = None,
-    settle_seconds: Annotated[float, Field(ge=0)] = 10.0,
-    heal_rounds: Annotated[int, Field(ge=0, le=10)] = 3,
-    insert_nulls: bool = False,
-    timezone: str | None = None,
-    dates: DateOrder = "iso",
-    truncate: bool = False,
-    start_row: Annotated[int, Field(ge=0)] = 0,
+    file: Annotated[str, _titled("File")],
+    object_name: Annotated[str, _titled("Object", **OBJECT_CHOICES)],
+    target: Annotated[TargetChoice, _titled("Target")] = "configured",
+    hub: Annotated[str, _titled("Hub (Open Connectors)", examples=HUBS)] = "helpdesk",
+    operation: Annotated[OPERATIONS, _titled("Operation")] = "insert",
+    external_id: Annotated[str, _titled("Upsert key")] = "",
+    mapping: Annotated[str, _titled("Mapping file")] = "",
+    dry_run: Annotated[bool, _titled("Dry run")] = False,
+    force: Annotated[bool, _titled("Load again")] = False,
+    details: Annotated[FileDetails, _titled("The file's details")] = DEFAULT_DETAILS,
+    advanced: Annotated[Advanced, _titled("Advanced")] = DEFAULT_ADVANCED,
+    target_block: Annotated[str, _titled("Target block")] = "",
+) -> Any:
+    """Load one CSV file into an object; every row ends succeeded, rejected or failed.
+
+    The run ends Completed when every row loaded, and "Partially loaded" (a failed state, with
+    the summary) when some rows were rejected or failed: its artifacts show them, with the next
+    steps. A Retry takes the run up where it stopped: sent chunks are polled, never sent again.
+
+    Args:
+        file: The CSV file to load: its path on the machine that runs the load.
+        object_name: The object to load into: pick it from the target's list, or type its API
+            name.
+        target: Which API to load through; configured: the one set up (or the block's).
+        hub: The Open Connectors hub of the object (helpdesk, marketing...); Salesforce
+            ignores it.
+        operation: insert new records; upsert by an external id; update, delete or hardDelete
+            by Id (Salesforce).
+        external_id: For an upsert: the external id field that matches records.
+        mapping: A mapping file (YAML, or a Data Loader .sdl) on the machine that runs the
+            load; empty: columns named like fields map themselves.
+        dry_run: Read, map and check every row, write the reports, send nothing.
+        force: Insert the file even if its content was loaded into this object before.
+        details: How the file is written: delimiter, encoding, start row, dates, empty cells.
+        advanced: Job size, jobs at once, healing, waiting: the defaults suit most loads.
+        target_block: A saved hubload target (its credentials); empty: the environment's.
+    """
+    request = request_from_form(
+        {
+            "file": file,
+            "object_name": object_name,
+            "target": None if target == "configured" else target,
+            "hub": hub,
+            "operation": operation,
+            "external_id": external_id,
+            "mapping": mapping,
+            "dry_run": dry_run,
+            "target_block": target_block,
+        },
+        details,
+        advanced,
+    )
+    return run_load(request, run_id=None, parent_run=None, force=force)
+
+
+@flow(name="load", flow_run_name=run_name, task_runner=_RUNNER, log_prints=False)
+def load_request(
+    request: LoadRequest,
     run_id: str | None = None,
     parent_run: str | None = None,
     force: bool = False,
 ) -> Any:
-    """Load one CSV file into ``object_name``; every row ends succeeded, rejected or failed.
-
-    The run ends Completed with the load's ``Summary`` when every row loaded, and Failed (named
-    "Partially loaded") with a ``PartialLoadError`` carrying the summary when some rows were
-    rejected or failed. The target is ``target_block`` (a block of a hubload target type) when
-    named, else the environment's (``HUBLOAD_*``; ``target`` chooses the kind when both are
-    configured). ``match_key`` (a field such as Email) lets an insert whose upload answer was
-    lost, and that the target cannot settle, be checked by key instead of left for a decision.
-    ``run_id`` resumes a recorded run (its submitted chunks are polled, not resent);
-    ``parent_run`` marks a reprocess run, whose loaded rows resolve the parent's. A resumed
-    run must load into the target it loaded into, unless ``force``.
+    """A load of a typed request (the CLI, resume, reprocess and nightly runs use it; the form's
+    ``load`` is the same load). ``run_id`` takes a recorded run up (its submitted chunks are
+    polled, not resent); ``parent_run`` marks a reprocess run, whose loaded rows resolve the
+    parent's. A run taken up again must load into the target it loaded into, unless ``force``.
     """
-    # The parameters are the request's fields (a test ties the two): built from them by name.
-    given = locals()
-    request = LoadRequest.of(**{name: given[name] for name in LoadRequest.model_fields})
     return run_load(request, run_id=run_id, parent_run=parent_run, force=force)
 
 

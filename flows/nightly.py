@@ -13,11 +13,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import load, outcome_of
+from flows.load import load_request, outcome_of
 from flows.reprocess import reprocess
 from hubload.errors import FilesFailedError, HubloadError, InputFileError
 from hubload.ledger import Ledger, RunStatus, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
+from hubload.options import LoadRequest
 from hubload.summary import Summary
 from hubload.targets import open_target
 from tasks.blocks import resolve_target
@@ -91,11 +92,10 @@ def _one_file(
     if force:
         run_id += f"-{str(flow_run.id or 'local')[:8]}"
     params = src.load_parameters()
-    params["target_block"] = target_block or src.target_block
-    if params["hub"] is None:
-        params.pop("hub")  # the flow's default
-    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
-        file=str(item.path), run_id=run_id, return_state=True, **params
+    params.update(file=str(item.path), target_block=target_block or src.target_block)
+    request = LoadRequest.of(**params)
+    state: State[Any] = load_request(  # type: ignore[assignment] # a sync flow: its State
+        request, run_id=run_id, return_state=True
     )
     result = outcome_of(state)
     if isinstance(result, InputFileError):

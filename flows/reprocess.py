@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import load, outcome_of
+from flows.load import load_request, outcome_of
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.ledger import Ledger, RowOutcome, RunKind, RunRecord, RunStatus
@@ -97,19 +97,20 @@ def reprocess(
         book.record_lineage(child, zip(parsed.record_lines(), claimed, strict=True))
     log.info("reprocessing %d row(s) of %s as run %s", len(claimed), parent.run_id, child)
     # The child's input is written in UTF-8 with commas; its reports go to its own run folder.
-    params = request.model_copy(
+    child_request = request.model_copy(
         update={
             "file": str(source),
             "delimiter": None,
             "encoding": None,
+            "start_row": 0,
             "report_dir": None,
             "serial": serial or request.serial,
             "target_block": block,
             "match_key": match_key or request.match_key,
         }
-    ).model_dump()
-    state: State[Any] = load(  # type: ignore[assignment] # a sync flow returns its State
-        **params, run_id=child, parent_run=parent.run_id, return_state=True
+    )
+    state: State[Any] = load_request(  # type: ignore[assignment] # a sync flow: its State
+        child_request, run_id=child, parent_run=parent.run_id, return_state=True
     )
     summary = outcome_of(state)
     if not isinstance(summary, Summary):

@@ -2,7 +2,8 @@
 
 Every cell stays text; rows keep the number of the source line they start on; a row with the
 wrong number of fields is set aside as malformed (never padded, cut or shifted). Whatever makes
-the file unreadable as a whole raises ``InputFileError`` with a one-line message.
+the file unreadable as a whole raises ``InputFileError`` with a one-line message and its line;
+a bad ``--encoding`` or ``--delimiter`` raises ``ConfigError``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,32 @@ import io
 import itertools
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from hubload.errors import InputFileError
+import numpy as np
+
+from hubload.csvbytes import Utf8Blocks, open_regular, text_encoding
+from hubload.csvchunks import MalformedRow, Parser, RawChunk, chunk_records
+from hubload.csvscan import FIELD_LIMIT, Records, RecordScanner
+from hubload.errors import ConfigError, InputFileError
+
+__all__ = [
+    "DELIMITERS",
+    "CsvSource",
+    "Dialect",
+    "MalformedRow",
+    "Parser",
+    "RawChunk",
+    "detect_dialect",
+]
 
 DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_BYTES = 1 << 16
 _SAMPLE_ROWS = 50
-_FIELD_LIMIT = 1 << 24  # 16 MiB: a cell larger than this is a broken quote, not data
+_NOT_DELIMITERS = ('"', "\r", "\n", "\x00")
 
-csv.field_size_limit(_FIELD_LIMIT)
+csv.field_size_limit(FIELD_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -34,43 +50,6 @@ class Dialect:
     encoding: str
 
 
-@dataclass(frozen=True)
-class MalformedRow:
-    """A row whose field count differs from the header's."""
-
-    line: int
-    end_line: int
-    values: list[str]
-    expected: int
-
-    @property
-    def reason(self) -> str:
-        """The one-line reason given in the rejected-rows report."""
-        span = (
-            f" (lines {self.line}-{self.end_line}: look for an unbalanced quote)"
-            if (self.end_line > self.line)
-            else ""
-        )
-        return (
-            f"MALFORMED_ROW: {len(self.values)} field(s) where the header has {self.expected}{span}"
-        )
-
-
-@dataclass
-class RawChunk:
-    """Consecutive rows of the file: well-formed rows with their source lines, and the others."""
-
-    number: int
-    lines: list[int] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-    malformed: list[MalformedRow] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        """Rows read in this chunk, well-formed or not."""
-        return len(self.rows) + len(self.malformed)
-
-
 def detect_dialect(
     path: Path, *, delimiter: str | None = None, encoding: str | None = None
 ) -> Dialect:
@@ -79,22 +58,32 @@ def detect_dialect(
     first rows most consistently).
 
     Raises:
-        InputFileError: missing, empty, binary or undecodable file.
+        ConfigError: the given encoding is unknown or not a text encoding (``rot13``, ``hex``),
+            or the given delimiter is not one character or is a quote, a line end or NUL.
+        InputFileError: missing, empty, not a regular file (a FIFO, a directory, a device),
+            binary, or undecodable at its start.
     """
-    try:
-        with path.open("rb") as stream:
+    if encoding is not None:
+        encoding = checked_encoding(encoding)
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in _NOT_DELIMITERS):
+        raise ConfigError(
+            f"the delimiter must be one character other than a quote, a line end or NUL, "
+            f"got {delimiter!r}"
+        )
+    with open_regular(path) as stream:
+        try:
             head = stream.read(_SAMPLE_BYTES)
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot open: {exc.strerror or exc}", path=str(path)) from exc
+        except OSError as exc:
+            raise InputFileError(
+                f"{path}: cannot read: {exc.strerror or exc}", path=str(path)
+            ) from exc
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise InputFileError(f"{path}: the file is empty", path=str(path))
     chosen = encoding or _encoding_from_bom(head)
-    if b"\x00" in head and not chosen.lower().startswith("utf-16"):
+    if b"\x00" in head and not chosen.startswith("utf-16"):
         raise InputFileError(f"{path}: binary file (NUL bytes), not a CSV", path=str(path))
     try:
         text = codecs.getincrementaldecoder(chosen)(errors="strict").decode(head, final=False)
-    except LookupError as exc:
-        raise InputFileError(f"unknown encoding {chosen!r}", path=str(path)) from exc
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path}: not valid {chosen} near byte {exc.start}; give the file's encoding "
@@ -102,10 +91,31 @@ def detect_dialect(
             path=str(path),
         ) from exc
     if delimiter is not None:
-        if len(delimiter) != 1:
-            raise InputFileError(f"the delimiter must be one character, got {delimiter!r}")
         return Dialect(delimiter=delimiter, encoding=chosen)
     return Dialect(delimiter=_sniff_delimiter(text.lstrip("\ufeff")), encoding=chosen)
+
+
+def checked_encoding(name: str) -> str:
+    """The canonical name of a text encoding.
+
+    Raises:
+        ConfigError: unknown, or not a text encoding (``rot13``, ``hex``, ``base64``, ``zlib``).
+    """
+    try:
+        return text_encoding(name)
+    except LookupError as exc:
+        raise ConfigError(
+            f"unknown encoding {name!r}: give a text encoding such as utf-8, cp1252 or latin-1"
+        ) from exc
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name!r} is not a text encoding (it turns bytes into bytes): give the file's "
+            "character set, such as utf-8, cp1252 or latin-1"
+        ) from exc
+
+
+def _open_blocks(path: Path, encoding: str) -> Utf8Blocks:
+    return Utf8Blocks(path, checked_encoding(encoding))
 
 
 def _encoding_from_bom(head: bytes) -> str:
@@ -149,17 +159,14 @@ class CsvSource:
         self.path = path
         self.dialect = dialect
         self.blank_lines = 0
-        try:
-            self._stream = path.open(encoding=dialect.encoding, errors="strict", newline="")
-        except OSError as exc:
-            raise InputFileError(
-                f"{path}: cannot open: {exc.strerror or exc}", path=str(path)
-            ) from exc
-        self._reader = csv.reader(self._stream, delimiter=dialect.delimiter, strict=True)
+        self._blocks = _open_blocks(path, dialect.encoding)
+        self._scanner = RecordScanner(self._blocks, dialect.delimiter, str(path), fields=True)
+        self._batches = iter(self._scanner)
+        self._rest: Records | None = None
         try:
             self.header = self._read_header()
         except BaseException:
-            self._stream.close()
+            self._blocks.close()
             raise
 
     def __enter__(self) -> CsvSource:
@@ -170,44 +177,43 @@ class CsvSource:
 
     def close(self) -> None:
         """Close the file."""
-        self._stream.close()
+        self._blocks.close()
 
-    def _fail(self, what: str) -> InputFileError:
-        line = self._reader.line_num
+    def _fail(self, line: int, what: str) -> InputFileError:
         return InputFileError(f"{self.path}: line {line}: {what}", path=str(self.path), line=line)
 
-    def _next_rows(self, count: int) -> list[list[str]]:
-        try:
-            return list(itertools.islice(self._reader, count))
-        except UnicodeDecodeError as exc:
-            raise self._fail(
-                f"not valid {self.dialect.encoding} text; give the file's encoding "
-                "(for example --encoding cp1252)"
-            ) from exc
-        except csv.Error as exc:
-            raise self._fail(f"unreadable CSV ({exc}); check the quoting on this line") from exc
-
     def _read_header(self) -> list[str]:
-        while True:
-            rows = self._next_rows(1)
-            if not rows:
-                raise InputFileError(f"{self.path}: the file is empty", path=str(self.path))
-            if rows[0]:
-                break
-        header = [name.strip() for name in rows[0]]
-        self._header_end = self._reader.line_num
+        for batch in self._batches:
+            named = np.flatnonzero(~batch.blank)
+            if named.size:
+                first = int(named[0])
+                self._rest = batch.part(first + 1, len(batch))
+                line = int(batch.lines[first])
+                record = batch.buf[batch.starts[first] : batch.ends[first]]
+                return self._check_header(line, _parse_record(record, self.dialect.delimiter))
+        raise InputFileError(f"{self.path}: the file is empty", path=str(self.path))
+
+    def _check_header(self, line: int, cells: list[str]) -> list[str]:
+        header = [name.strip() for name in cells]
         blank = [i + 1 for i, name in enumerate(header) if not name]
         if blank:
-            raise self._fail(f"header has blank column name(s) at position(s) {blank}")
+            raise self._fail(line, f"header has blank column name(s) at position(s) {blank}")
         if _looks_like_data(header):
             raise self._fail(
+                line,
                 f"the first line looks like data ({', '.join(header[:3])}, ...), not a header: "
-                "the file needs a header row naming its columns"
+                "the file needs a header row naming its columns",
             )
         dupes = sorted(name for name, count in Counter(header).items() if count > 1)
         if dupes:
-            raise self._fail(f"header repeats column name(s) {', '.join(dupes)}")
+            raise self._fail(line, f"header repeats column name(s) {', '.join(dupes)}")
         return header
+
+    def _records(self) -> Iterator[Records]:
+        if self._rest is not None and len(self._rest):
+            yield self._rest
+        self._rest = None
+        yield from self._batches
 
     def record_lines(self) -> list[int]:
         """The source line each record (well formed or not) starts on, in file order.
@@ -215,48 +221,18 @@ class CsvSource:
         Raises:
             InputFileError: undecodable text or broken quoting.
         """
-        starts: list[int] = []
-        consumed = self._header_end
-        while rows := self._next_rows(10_000):
-            for row, (start, _) in zip(
-                rows, _start_lines(rows, consumed, self._reader.line_num), strict=True
-            ):
-                if row:
-                    starts.append(start)
-            consumed = self._reader.line_num
-        return starts
+        return [line for batch in self._records() for line in batch.lines[~batch.blank].tolist()]
 
     def chunks(self, chunk_size: int) -> Iterator[RawChunk]:
-        """Yield the data rows in chunks of at most ``chunk_size`` rows.
+        """Yield the data rows in chunks of at most ``chunk_size`` rows (blank lines are no
+        row: they are counted in ``blank_lines``).
 
         Raises:
             InputFileError: undecodable text or broken quoting, at the line where it is met.
         """
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
         width = len(self.header)
-        consumed = self._header_end
-        for number in itertools.count(1):
-            rows = self._next_rows(chunk_size)
-            if not rows:
-                return
-            end = self._reader.line_num
-            if end - consumed == len(rows) and all(len(row) == width for row in rows):
-                # The usual chunk: one line per row, every row well formed.
-                yield RawChunk(number=number, lines=list(range(consumed + 1, end + 1)), rows=rows)
-                consumed = end
-                continue
-            chunk = RawChunk(number=number)
-            starts = _start_lines(rows, consumed, end)
-            for row, (start, last) in zip(rows, starts, strict=True):
-                if not row:
-                    self.blank_lines += 1
-                elif len(row) == width:
-                    chunk.lines.append(start)
-                    chunk.rows.append(row)
-                else:
-                    chunk.malformed.append(MalformedRow(start, last, row, width))
-            consumed = end
+        for chunk in chunk_records(self._records(), width, self.dialect.delimiter, chunk_size):
+            self.blank_lines += chunk.blank_lines
             if chunk.size:
                 yield chunk
 
@@ -266,14 +242,6 @@ def _looks_like_data(header: list[str]) -> bool:
     return numeric or any("@" in name for name in header)
 
 
-def _start_lines(rows: list[list[str]], consumed: int, end: int) -> list[tuple[int, int]]:
-    """First and last source line of each row, given the lines consumed before and after them."""
-    if end - consumed == len(rows):  # the usual case: one line per row
-        return [(consumed + i + 1, consumed + i + 1) for i in range(len(rows))]
-    spans = []
-    line = consumed
-    for row in rows:
-        breaks = sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in row)
-        spans.append((line + 1, line + 1 + breaks))
-        line += 1 + breaks
-    return spans
+def _parse_record(record: bytes, delimiter: str) -> list[str]:
+    text = io.StringIO(record.decode("utf-8"), newline="")
+    return next(csv.reader(text, delimiter=delimiter, strict=True), [])

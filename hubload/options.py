@@ -24,57 +24,99 @@ class LoadSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     target: TargetKind | None = Field(
+        title="Target",
         default=None,
         description="open-connectors or salesforce (default: whichever is configured).",
     )
     hub: str | None = Field(
-        default=None, description="Open Connectors hub (default: HUBLOAD_HUB, else helpdesk)."
+        title="Hub (Open Connectors)",
+        default=None,
+        description="Open Connectors hub (default: HUBLOAD_HUB, else helpdesk).",
     )
     target_block: str | None = Field(
-        default=None, description="A saved target block to take the target from."
+        title="Target block",
+        default=None,
+        description="A saved target block to take the target from.",
     )
-    mapping: str | None = Field(default=None, description="Mapping file (YAML or .sdl).")
-    operation: str = Field(default="insert", description="insert, upsert, update, delete...")
-    external_id: str | None = Field(default=None, description="The upsert's key field.")
-    chunk_size: int = Field(default=50_000, ge=1, le=MAX_CHUNK_ROWS, description="Rows per job.")
-    concurrency: int = Field(default=4, ge=1, le=MAX_CONCURRENCY, description="Jobs in flight.")
-    dry_run: bool = Field(default=False, description="Read, map and validate only.")
-    serial: bool = Field(default=False, description="One job at a time, in serial mode.")
-    delimiter: str | None = Field(default=None, description="Field delimiter (default: detected).")
-    encoding: str | None = Field(default=None, description="File encoding (default: UTF-8).")
+    mapping: str | None = Field(
+        title="Mapping file", default=None, description="Mapping file (YAML or .sdl)."
+    )
+    operation: str = Field(
+        title="Operation", default="insert", description="insert, upsert, update, delete..."
+    )
+    external_id: str | None = Field(
+        title="Upsert key", default=None, description="The upsert's key field."
+    )
+    chunk_size: int = Field(
+        title="Rows per job", default=50_000, ge=1, le=MAX_CHUNK_ROWS, description="Rows per job."
+    )
+    concurrency: int = Field(
+        title="Jobs at once", default=4, ge=1, le=MAX_CONCURRENCY, description="Jobs in flight."
+    )
+    dry_run: bool = Field(
+        title="Dry run", default=False, description="Read, map and validate only."
+    )
+    serial: bool = Field(
+        title="Serial mode", default=False, description="One job at a time, in serial mode."
+    )
+    delimiter: str | None = Field(
+        title="Delimiter", default=None, description="Field delimiter (default: detected)."
+    )
+    encoding: str | None = Field(
+        title="Encoding", default=None, description="File encoding (default: UTF-8)."
+    )
     poll_budget_seconds: float = Field(
-        default=1800.0, gt=0, description="How long to wait for each job."
+        title="Wait for each job (seconds)",
+        default=1800.0,
+        gt=0,
+        description="How long to wait for each job.",
     )
-    report_dir: str | None = Field(default=None, description="Where run folders go.")
+    report_dir: str | None = Field(
+        title="Report folder", default=None, description="Where run folders go."
+    )
     match_key: str | None = Field(
-        default=None, description="A field (e.g. Email) to look rows up by when in doubt."
+        title="Match key",
+        default=None,
+        description="A field (e.g. Email) to look rows up by when in doubt.",
     )
     settle_seconds: float = Field(
-        default=10.0, ge=0, description="How long a lost upload's job may take to appear."
+        title="Settling time (seconds)",
+        default=10.0,
+        ge=0,
+        description="How long a lost upload's job may take to appear.",
     )
     heal_rounds: int = Field(
+        title="Healing rounds",
         default=3,
         ge=0,
         le=10,
         description="Rounds of sending again the rows that failed for a passing reason.",
     )
     insert_nulls: bool = Field(
+        title="Empty cells clear fields",
         default=False,
         description="An empty cell clears the field on update and upsert (sent as #N/A).",
     )
     timezone: str | None = Field(
+        title="Time zone",
         default=None,
         description="IANA time zone of date-times written without an offset (e.g. Europe/Paris).",
     )
     dates: DateOrder = Field(
+        title="Date order",
         default="iso",
         description="Dates as iso (yyyy-MM-dd), us (MM/dd/yyyy) or european (dd/MM/yyyy).",
     )
     truncate: bool = Field(
-        default=False, description="Cut over-long text to the field's length (reported per row)."
+        title="Truncate long text",
+        default=False,
+        description="Cut over-long text to the field's length (reported per row).",
     )
     start_row: int = Field(
-        default=0, ge=0, description="Skip this many data rows first (to restart a file part-way)."
+        title="Start at row",
+        default=0,
+        ge=0,
+        description="Skip this many data rows first (to restart a file part-way).",
     )
 
     @field_validator("timezone")

@@ -21,6 +21,7 @@ class RowReport:
     """A CSV report of rows: ``line``, the source columns, ``extra_fields`` and a reason column.
 
     ``extra_fields`` holds the surplus cells of a row that had more fields than the header.
+    Every cell from the user's file (header names included) is neutralised for spreadsheets.
     """
 
     def __init__(self, path: Path, source_header: list[str], reason_column: str) -> None:
@@ -29,7 +30,9 @@ class RowReport:
         self._width = len(source_header)
         self._stream = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._stream)
-        self._writer.writerow(["line", *source_header, "extra_fields", reason_column])
+        # Header cells come from the user's file as much as data cells do.
+        names = [neutralise(name) for name in source_header]
+        self._writer.writerow(["line", *names, "extra_fields", reason_column])
 
     def add(self, line: int, values: list[str], reason: str, delimiter: str = ",") -> None:
         """Write one row; ``values`` are the row's original cells, as many as it had."""

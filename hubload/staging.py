@@ -1,41 +1,40 @@
-"""Preparing a load: read the file in chunks, map, validate, and stage each chunk's valid rows.
+"""Preparing a load as a stream: read the file in chunks, map, validate, and stage each chunk's
+valid rows, handing each staged chunk over as soon as it is written.
 
 Nothing is sent from here. Staged chunks are the exact CSV files that will be uploaded, with a
 sidecar of each row's source line and original cells, so that the target's per-record errors
-can be reported against the user's file. The whole file is read before anything is submitted.
+can be reported against the user's file. ``Preparation`` first proves that the file reads whole
+(``hubload.prepass``), then yields each ``StagedChunk`` while it reads on, with a running
+``Tally``; ``prepare()`` stages the whole file and returns a ``Prepared``.
+
+Chunks are deterministic: the same file, mapping, ``chunk_size`` and ``max_bytes`` always give
+the same chunks, numbered 1, 2, 3... in file order, with the same hashes (a resumed run relies
+on it). A chunk holds the valid rows of ``chunk_size`` rows read; one whose upload would pass
+``max_bytes`` is split (``hubload.chunkfiles``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pyarrow
-import pyarrow.csv as pa_csv
-
-from hubload.csvfile import CsvSource, RawChunk
-from hubload.errors import InputFileError
+from hubload.chunkfiles import StagedChunk
+from hubload.csvfile import CsvSource
+from hubload.errors import ConfigError
+from hubload.gcpause import relaxed_gc
+from hubload.prepass import check_file
 from hubload.reports import RowReport
-from schemas.mapping import ResolvedMapping
-from schemas.transforms import TEXT, apply_mapping
-from schemas.validation import ChunkValidationError, ChunkValidator
+from hubload.stager import Stager, Tally
+from schemas.mapping import MappingError, ResolvedMapping
 
+__all__ = ["DEFAULT_MAX_BYTES", "Preparation", "Prepared", "StagedChunk", "Tally", "prepare"]
 
-@dataclass(frozen=True)
-class StagedChunk:
-    """One chunk's valid rows, ready to upload as one bulk job."""
-
-    number: int
-    path: Path
-    sidecar: Path
-    rows: int
-    sha256: str
+DEFAULT_MAX_BYTES = 100_000_000
+"""About what Salesforce's Bulk API 2.0 takes in one upload (100 MB of CSV)."""
 
 
 @dataclass
@@ -56,6 +55,119 @@ class Prepared:
         return sum(c.rows for c in self.chunks)
 
 
+class Preparation:
+    """One streaming preparation of ``source``: iterate over it for each ``StagedChunk`` as
+    soon as it is staged (in order); ``tally`` counts as it goes.
+
+    Use as a context manager (it keeps rejected.csv open and the collector relaxed)::
+
+        with Preparation(source, mapping, run_dir, chunk_size=50_000) as preparation:
+            for chunk in preparation:
+                upload(chunk)
+        prepared = preparation.result()
+
+    Raises (on entry):
+        ConfigError: a check of the mapping that the validator cannot run (a ``pattern`` that
+            RE2 refuses).
+    """
+
+    def __init__(
+        self,
+        source: CsvSource,
+        mapping: ResolvedMapping,
+        run_dir: Path,
+        *,
+        chunk_size: int,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        verify: bool = True,
+    ) -> None:
+        if chunk_size < 1 or max_bytes < 1:
+            raise ValueError("chunk_size and max_bytes must be >= 1")
+        self.source = source
+        self.mapping = mapping
+        self.chunk_dir = run_dir / "chunks"
+        self.report_path = run_dir / "rejected.csv"
+        self.chunk_size = chunk_size
+        self.max_bytes = max_bytes
+        self.verify = verify
+        self.tally = Tally()
+        self.chunks: list[StagedChunk] = []
+        self._exit = ExitStack()
+        self._started = False
+
+    def __enter__(self) -> Preparation:
+        self.chunk_dir.mkdir(parents=True, exist_ok=True)
+        with ExitStack() as stack:
+            report = stack.enter_context(RowReport(self.report_path, self.source.header, "reason"))
+            try:
+                self._stager = Stager(self.source, self.mapping, self.chunk_dir, report)
+            except MappingError as exc:
+                raise ConfigError(f"mapping for {self.mapping.target.name}: {exc}") from exc
+            stack.enter_context(relaxed_gc())
+            self._exit = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def __iter__(self) -> Iterator[StagedChunk]:
+        for staged in self.steps():
+            if staged is not None:
+                yield staged
+
+    def steps(self) -> Iterator[StagedChunk | None]:
+        """Each staged chunk, and ``None`` after a chunk of rows that staged nothing (all
+        rejected): a beat for progress reports.
+
+        Raises:
+            InputFileError: the file does not read whole (found by the pre-pass, before any
+                chunk is staged), or a chunk failed validation as a whole.
+        """
+        if self._started:
+            raise RuntimeError("a preparation runs once")
+        self._started = True
+        tally = self.tally
+        if self.verify:
+            started = time.perf_counter()
+            checked = check_file(self.source.path, self.source.dialect)
+            tally.total_rows = checked.rows
+            tally.add_time("prepass", started)
+        chunks = self.source.chunks(self.chunk_size)
+        while True:
+            started = time.perf_counter()
+            raw = next(chunks, None)
+            tally.add_time("read", started)
+            tally.blank_lines = self.source.blank_lines
+            if raw is None:
+                break
+            staged = self._stager.stage(raw, len(self.chunks) + 1, self.max_bytes, tally)
+            self.chunks += staged
+            tally.staged_chunks = len(self.chunks)
+            if not staged:
+                yield None
+            yield from staged
+        tally.finished = True
+
+    def result(self) -> Prepared:
+        """The whole preparation's result.
+
+        Raises:
+            RuntimeError: the preparation has not run to its end.
+        """
+        tally = self.tally
+        if not tally.finished:
+            raise RuntimeError("the preparation has not run to its end")
+        return Prepared(
+            chunks=list(self.chunks),
+            read=tally.read,
+            rejected=tally.rejected,
+            blank_lines=tally.blank_lines,
+            reasons=Counter(tally.reasons),
+            rejected_report=self.report_path,
+            timings=dict(tally.timings),
+        )
+
+
 def prepare(
     source: CsvSource,
     mapping: ResolvedMapping,
@@ -63,137 +175,25 @@ def prepare(
     run_dir: Path,
     *,
     on_chunk: Callable[[StagedChunk | None, int, int], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    verify: bool = True,
 ) -> Prepared:
     """Stream ``source`` and stage every chunk under ``run_dir/chunks``; write rejected.csv.
 
-    ``on_chunk(staged_or_None, rows_read, rows_rejected)`` is called after each chunk.
+    ``on_chunk(staged_or_None, rows_read, rows_rejected)`` is called after each staged chunk,
+    and after each chunk of rows that staged nothing.
 
     Raises:
-        InputFileError: the file became unreadable part-way (encoding, quoting), or a chunk failed
-            validation as a whole; the staged chunks must then not be submitted.
+        InputFileError: the file does not read whole (encoding, NUL, quoting: found before any
+            chunk is staged), or a chunk failed validation as a whole; the staged chunks must
+            then not be submitted.
+        ConfigError: a check of the mapping that cannot run (a pattern RE2 refuses).
     """
-    chunk_dir = run_dir / "chunks"
-    chunk_dir.mkdir(parents=True, exist_ok=True)
-    report_path = run_dir / "rejected.csv"
-    result = Prepared(rejected_report=report_path)
-    with RowReport(report_path, source.header, "reason") as rejected:
-        stager = _Stager(source, mapping, chunk_dir, rejected, result)
-        chunks = source.chunks(chunk_size)
-        while True:
-            started = time.perf_counter()
-            raw = next(chunks, None)
-            stager.timings["read"] += time.perf_counter() - started
-            if raw is None:
-                break
-            staged = stager.stage(raw)
+    with Preparation(
+        source, mapping, run_dir, chunk_size=chunk_size, max_bytes=max_bytes, verify=verify
+    ) as preparation:
+        for staged in preparation.steps():
             if on_chunk is not None:
-                on_chunk(staged, result.read, result.rejected)
-    result.blank_lines = source.blank_lines
-    result.timings = dict(stager.timings)
-    return result
+                on_chunk(staged, preparation.tally.read, preparation.tally.rejected)
+    return preparation.result()
 
-
-class _Stager:
-    """Maps, validates and stages chunks one after the other, adding to one ``Prepared``."""
-
-    def __init__(
-        self,
-        source: CsvSource,
-        mapping: ResolvedMapping,
-        chunk_dir: Path,
-        rejected: RowReport,
-        result: Prepared,
-    ) -> None:
-        self.source = source
-        self.mapping = mapping
-        self.validator = ChunkValidator(mapping)
-        self.chunk_dir = chunk_dir
-        self.rejected = rejected
-        self.result = result
-        self.timings: defaultdict[str, float] = defaultdict(float)
-        self._index = {name: i for i, name in enumerate(source.header)}
-
-    def stage(self, raw: RawChunk) -> StagedChunk | None:
-        """Account for every row of ``raw``: rejected, or staged in the chunk's file."""
-        result = self.result
-        result.read += raw.size
-        for bad in raw.malformed:
-            self.rejected.add(bad.line, bad.values, bad.reason, self.source.dialect.delimiter)
-            result.reasons["MALFORMED_ROW"] += 1
-        result.rejected += len(raw.malformed)
-        if not raw.rows:
-            return None
-
-        started = time.perf_counter()
-        # Column-wise Arrow arrays, built once: the mapping reads some, the sidecar keeps all.
-        source = pyarrow.table(
-            [
-                pyarrow.array(column, pyarrow.large_string())
-                for column in zip(*raw.rows, strict=True)
-            ],
-            names=[f"c{i}" for i in range(len(self._index))],
-        )
-        frame = pd.DataFrame(
-            {
-                name: pd.Series(source.column(self._index[name]), dtype=TEXT)
-                for name in self.mapping.columns_used
-            },
-            index=pd.RangeIndex(len(raw.rows)),
-        )
-        mapped = apply_mapping(self.mapping, frame)
-        self.timings["map"] += time.perf_counter() - started
-
-        started = time.perf_counter()
-        try:
-            split = self.validator.split(mapped)
-        except ChunkValidationError as exc:
-            raise InputFileError(
-                f"{self.source.path}: chunk {raw.number}: {exc}", path=str(self.source.path)
-            ) from exc
-        for position, rejections in split.reasons.items():
-            reason = "; ".join(r.text for r in rejections)
-            self.rejected.add(raw.lines[position], raw.rows[position], reason)
-            result.reasons.update({r.key for r in rejections})
-        result.rejected += len(split.reasons)
-        self.timings["validate"] += time.perf_counter() - started
-
-        started = time.perf_counter()
-        keep = mapped[split.valid]
-        staged = None
-        if len(keep):
-            positions = split.valid.nonzero()[0]
-            staged = _write_chunk(raw, keep, source, positions, self.chunk_dir)
-            result.chunks.append(staged)
-        self.timings["stage"] += time.perf_counter() - started
-        return staged
-
-
-def _write_chunk(
-    raw: RawChunk,
-    keep: pd.DataFrame,
-    source: pyarrow.Table,
-    positions: np.ndarray,
-    chunk_dir: Path,
-) -> StagedChunk:
-    path = chunk_dir / f"chunk-{raw.number:05d}.csv"
-    sidecar = chunk_dir / f"chunk-{raw.number:05d}.source.csv"
-    # Arrow writes the upload (RFC 4180, every value quoted, a missing value as an empty field)
-    # about 3x faster than the csv module; the chunk is hashed from the same bytes.
-    table = pyarrow.Table.from_pandas(keep, preserve_index=False)
-    sink = pyarrow.BufferOutputStream()
-    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="all_valid"))
-    data = sink.getvalue().to_pybytes()
-    path.write_bytes(data)
-    # The sidecar: each staged row's source line, then its original cells (no header).
-    lines = pyarrow.array(np.asarray(raw.lines, dtype=np.int64)[positions])
-    kept = source.take(pyarrow.array(positions)).add_column(0, "line", lines)
-    pa_csv.write_csv(
-        kept, str(sidecar), pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    )
-    return StagedChunk(
-        number=raw.number,
-        path=path,
-        sidecar=sidecar,
-        rows=len(positions),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )

@@ -29,10 +29,10 @@ def publish_rows(summary: Summary, keys: list[str], links: dict[str, str]) -> No
                 ("succeeded", summary.succeeded),
                 ("rejected", summary.rejected),
                 ("failed", summary.failed),
-                ("healed (sent again and loaded)", summary.healed),
             )
         ],
-        description=f"{summary.file} -> {summary.place} ({summary.target}, run {summary.run_id})",
+        description=f"{summary.file} -> {summary.place} ({summary.target}, run {summary.run_id})"
+        + (f"; {summary.healed} row(s) healed: sent again and loaded" if summary.healed else ""),
     )
     rejected = view(_path(summary, "rejected"), "reason", keys=keys)
     failed = view(_path(summary, "failed"), "error", keys=keys)

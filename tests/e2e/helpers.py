@@ -7,15 +7,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flows.load import load, outcome_of
+from flows.load import load_request, outcome_of
 from flows.reprocess import reprocess
 from hubload.ledger import Ledger
+from hubload.options import LoadRequest
 from hubload.summary import Summary
 
 
 def run_load(file: Path | str, object_name: str, **params: Any) -> tuple[Any, Any]:
-    """Run the real flow; return its final state and result (a Summary or the exception)."""
-    state = load(file=str(file), object_name=object_name, return_state=True, **params)
+    """Run the real flow on a request made of ``params`` (the options, and the flow's own
+    ``run_id``, ``parent_run``, ``force``); return its final state and result (a Summary or
+    the exception)."""
+    own = {k: params.pop(k) for k in ("run_id", "parent_run", "force") if k in params}
+    request = LoadRequest.of(file=str(file), object_name=object_name, **params)
+    state = load_request(request, return_state=True, **own)
     result = outcome_of(state)
     if isinstance(result, Summary) and not result.all_succeeded:
         assert state.name == "Partially loaded"

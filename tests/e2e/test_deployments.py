@@ -117,13 +117,24 @@ def test_load_form_fields_are_typed(served: Served) -> None:
     with get_client(sync_client=True) as client:
         schema = client.read_deployment_by_name("load/load").parameter_openapi_schema
     props = schema["properties"]
-    assert "Contact" in props["object_name"]["enum"] and "Lead" in props["object_name"]["enum"]
+    lists = {tuple(choice.get("enum", [])) for choice in props["object_name"]["anyOf"]}
+    assert ("Contact", "Account", "Lead", "Case") in lists and () in lists  # and free text
     assert props["operation"]["enum"] == ["insert", "upsert", "update", "delete", "hardDelete"]
-    # The target kind is a drop-down too (an enum behind a reference; empty: the configured one).
-    assert {"$ref": "#/definitions/TargetKind"} in props["target"]["anyOf"]
-    assert schema["definitions"]["TargetKind"]["enum"] == ["open-connectors", "salesforce"]
-    assert (props["chunk_size"]["minimum"], props["chunk_size"]["maximum"]) == (1, 1_000_000)
-    assert (props["concurrency"]["minimum"], props["concurrency"]["maximum"]) == (1, 16)
+    assert props["target"]["enum"] == ["configured", "open-connectors", "salesforce"]
+    # Every parameter has a line of description and a title (the two groups are named after
+    # their parameter and their own model's title); the internal ones are not there.
+    assert all(p.get("description") for p in props.values()), props
+    assert all(p.get("title") or "$ref" in p for p in props.values()), props
+    assert schema["definitions"]["FileDetails"]["title"] == "The file's details"
+    assert not {"run_id", "parent_run"} & set(props)
+    advanced = schema["definitions"]["Advanced"]["properties"]
+    chunk = advanced["chunk_size"]
+    assert (chunk["minimum"], chunk["maximum"], chunk["title"]) == (1, 1_000_000, "Rows per job")
+    assert (advanced["concurrency"]["minimum"], advanced["concurrency"]["maximum"]) == (1, 16)
+    # No optional field needs a "none" switch: an empty text is "not given".
+    fields = [*props.values(), *advanced.values()]
+    fields += schema["definitions"]["FileDetails"]["properties"].values()
+    assert not [f for f in fields if {"type": "null"} in f.get("anyOf", [])]
     assert "target_block" in props and "password" not in str(schema).lower()
 
 
@@ -214,7 +225,11 @@ def test_ui_retry_of_a_crashed_run_reuses_submitted_chunks(
     path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(30)))
     run_id = run_deployment_like_the_ui(
         "load/load",
-        {"file": str(path), "object_name": "Contact", "chunk_size": 10, "concurrency": 1},
+        {
+            "file": str(path),
+            "object_name": "Contact",
+            "advanced": {"chunk_size": 10, "concurrency": 1},
+        },
     )
     pid = _pid_of(run_id)
     wait_for(

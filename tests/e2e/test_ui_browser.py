@@ -90,15 +90,17 @@ def open_custom_run_form(page: Page, base: str, deployment: UUID) -> None:
 
 def fill_load_form(page: Page) -> None:
     page.wait_for_load_state("networkidle")  # the form is rebuilt once the schema arrives
-    file = field(page, "file").get_by_role("textbox")
+    file = field(page, "File").get_by_role("textbox")
     file.fill(str(SEED))
-    choose(page, "object_name", "contact")
-    choose(page, "hub (Optional)", "marketing")
-    mapping = field(page, "mapping (Optional)")
-    mapping.get_by_role("button", name="str", exact=True).click()  # the optional's str branch
-    mapping.get_by_role("group").get_by_role("textbox").fill(str(MAPPING))
+    # The object: the list of the marketing hub's objects (one of the form's three choices).
+    field(page, "Object").get_by_role("button", name="Open Connectors, hub marketing").click()
+    choose(page, "Object", "contact")
+    hub = field(page, "Hub (Open Connectors) (Optional)").get_by_role("textbox")
+    hub.fill("marketing")
+    mapping = field(page, "Mapping file (Optional)").get_by_role("textbox")
+    mapping.fill(str(MAPPING))
     expect(file).to_have_value(str(SEED))
-    expect(mapping.get_by_role("group").get_by_role("textbox")).to_have_value(str(MAPPING))
+    expect(mapping).to_have_value(str(MAPPING))
 
 
 def test_custom_run_from_the_ui_form(
