@@ -37,7 +37,7 @@ def summary_table(summary: Summary) -> Table:
     if not summary.dry_run:
         failures = [j.message for j in summary.jobs if j.message][:2]
         table.add_row("failed", _style(summary.failed, "red"), "; ".join(failures))
-    table.add_row("reports", "", str(Path(summary.reports["summary"]).parent))
+    table.add_row("reports", "", summary.reports["summary"].rsplit("/", 1)[0])
     return table
 
 

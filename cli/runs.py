@@ -85,12 +85,14 @@ def report(
     """Print (or save) one of a run's reports: rejected.csv, failed.csv, success.csv (with the
     record ids, where the target gives them) or summary.json."""
     from hubload.reports_store import read_report  # noqa: PLC0415
+    from tasks.storage import shared_storage  # noqa: PLC0415
 
     with open_ledger() as book:
         record = book.run(run)
     if record is None:
         raise typer.BadParameter(f"no run {run!r} in the ledger", param_hint="RUN")
-    data = read_report(record, kind.value)
+    storage = shared_storage()
+    data = read_report(record, kind.value, storage.options if storage else None)
     if output is None:
         sys.stdout.buffer.write(data)
         return

@@ -10,7 +10,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.load import load
+from flows.load import load, load_request
 from flows.nightly import nightly
 from flows.reprocess import reprocess
 from hubload.nightly import NightlyConfig
@@ -19,7 +19,8 @@ NIGHTLY_LIMIT = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLi
 
 
 def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployment]:
-    """The deployments: ``load`` and ``reprocess`` on demand, ``nightly`` on its cron schedule
+    """The deployments: ``load`` and ``reprocess`` on demand, ``load/request`` for the nightly
+    run's files, ``nightly`` on its cron schedule
     (02:00 by default, in the config's time zone), never two nightly runs at once."""
     block: dict[str, Any] = {"target_block": target_block} if target_block else {}
     schedule = NightlyConfig.load(nightly_config).schedule
@@ -36,6 +37,14 @@ def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployme
         ),
         cast(
             RunnerDeployment,
+            load_request.to_deployment(
+                name="request",
+                description="Load one file of a nightly run (a typed request).",
+                tags=["hubload"],
+            ),
+        ),
+        cast(
+            RunnerDeployment,
             reprocess.to_deployment(
                 name="reprocess",
                 description="Load again the rows a run left over (failed, or corrected rejects).",
@@ -47,7 +56,7 @@ def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployme
             RunnerDeployment,
             nightly.to_deployment(
                 name="nightly",
-                description="Load the new files of the inbox, each as a subflow run of load.",
+                description="Load the new files of the inbox, each as a run of load/request.",
                 tags=["hubload", "nightly"],
                 schedules=[Cron(schedule.cron, timezone=schedule.timezone)],
                 concurrency_limit=NIGHTLY_LIMIT,

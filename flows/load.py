@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -19,7 +20,7 @@ from pydantic import Field
 from flows.jobs import heal, run_jobs
 from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
-from hubload.errors import ConfigError, PartialLoadError, StopRequestedError
+from hubload.errors import ConfigError, InputFileError, PartialLoadError, StopRequestedError
 from hubload.exactly_once import TargetCheck
 from hubload.forms import Advanced, FileDetails, request_from_form
 from hubload.healing import Healing
@@ -29,6 +30,7 @@ from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
 from hubload.preflight import refuse_a_second_load
 from hubload.settings import Settings
+from hubload.storage import Storage, is_url, local_copy
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity, TargetKind, open_target
 from tasks import load as steps
@@ -36,10 +38,13 @@ from tasks.blocks import resolve_target
 from tasks.ledger import ledger, record_outcome
 from tasks.report import finish
 from tasks.runs import tag_run, target_lock
+from tasks.storage import shared_storage
 
 # A stop asked for: Ctrl+C, SIGTERM (Prefect turns it into TerminationSignal in a flow run),
 # or a step that saw the stop request while waiting.
 STOP_SIGNALS = (KeyboardInterrupt, TerminationSignal, StopRequestedError)
+# The names of a load run's failed end states: some rows did not load; the file cannot be read.
+PARTIAL, UNREADABLE = "Partially loaded", "Unreadable"
 HUBS = ["helpdesk", "marketing"]
 OBJECTS = {
     "Salesforce, or Service Cloud through Open Connectors (hub helpdesk)": [
@@ -165,26 +170,28 @@ def load_request(
 def run_load(
     request: LoadRequest, *, run_id: str | None, parent_run: str | None, force: bool = False
 ) -> Any:
-    """The body of a ``load`` run (inside a flow run), for a typed request."""
+    """The body of a ``load`` run (inside a flow run), for a typed request. A file that cannot
+    be read ends the run in a failed state named ``Unreadable`` (so that a nightly run on
+    another machine tells it from a failed load by its state alone)."""
+    try:
+        return _load(request, run_id=run_id, parent_run=parent_run, force=force)
+    except InputFileError as exc:
+        return Failed(name=UNREADABLE, message=str(exc), data=exc)
+
+
+def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, force: bool) -> Any:
     started = time.monotonic()
     log = get_run_logger()
     op = request.operation_spec()
     config = resolve_target(request.target, request.hub, request.target_block)
     identity = open_target(config, timeout=Settings().timeout()).identity
     tag_run(identity, request.object_name, parent_run)
-    path = Path(request.file).expanduser()
+    storage = shared_storage()
+    origin = request.file
+    request = request.model_copy(update={"file": str(_local_input(origin, storage))})
+    path = Path(request.file)
     rid = run_id or _run_id(path, request.object_name)
-    home = Settings()
-    base = Path(request.report_dir).expanduser() if request.report_dir else home.home_dir() / "runs"
-    run_dir = base / rid
-    progress.publish(progress.ProgressEvent("start", 0, run_id=rid))
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"report folder {base}: cannot make {run_dir.name} there "
-            f"({exc.strerror or type(exc).__name__}); give --report-dir a folder"
-        ) from exc
+    run_dir = _run_folder(request, rid)
     log.info(
         "run %s: %s -> %s of %s (%s), reports in %s",
         rid,
@@ -206,7 +213,9 @@ def run_load(
     }
     book = None
     if not request.dry_run:
-        book = start_run(rid, load_plan, identity, run_dir, options, parent_run, force=force)
+        shared = Shared.of(storage, load_plan.file, origin, rid, run_dir)
+        options["file"] = shared.file
+        book = start_run(rid, load_plan, identity, shared, options, parent_run, force=force)
     try:
         prepared = steps.prepare_file(load_plan, request.chunk_size, run_dir)
         outcomes: dict[int, ChunkOutcome] = {}
@@ -248,12 +257,13 @@ def run_load(
             healing=healing,
             lineage=book.lineage(rid) if book is not None and parent_run else None,
             run_dir=run_dir,
+            storage=storage if book is not None else None,
             dry_run=request.dry_run,
             seconds=time.monotonic() - started,
             jobs_seconds=time.monotonic() - jobs_started,
         )
         if book is not None:
-            record_outcome(rid, summary)
+            record_outcome(rid, summary, run_dir)
     except BaseException as exc:
         stopped = isinstance(exc, STOP_SIGNALS)
         if stopped:
@@ -266,7 +276,34 @@ def run_load(
         return Completed(message=_counts(summary), data=summary)
     # A failed state's data must be an exception: it carries the summary.
     partial = PartialLoadError(_counts(summary), summary)
-    return Failed(name="Partially loaded", message=_counts(summary), data=partial)
+    return Failed(name=PARTIAL, message=_counts(summary), data=partial)
+
+
+def _local_input(file: str, storage: Storage | None) -> Path:
+    """The input on this machine: the path given, or a cached copy of a file in the storage
+    (a nightly's file, a resumed run's)."""
+    cache = Settings().cache_dir("inputs")
+    return local_copy(file, cache, storage.options if storage else None)
+
+
+def _run_folder(request: LoadRequest, rid: str) -> Path:
+    """The run's report folder on this machine (made): ``--report-dir`` or the home's.
+
+    Raises:
+        ConfigError: it cannot be made.
+    """
+    home = Settings()
+    base = Path(request.report_dir).expanduser() if request.report_dir else home.home_dir() / "runs"
+    run_dir = base / rid
+    progress.publish(progress.ProgressEvent("start", 0, run_id=rid))
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"report folder {base}: cannot make {run_dir.name} there "
+            f"({exc.strerror or type(exc).__name__}); give --report-dir a folder"
+        ) from exc
+    return run_dir
 
 
 def outcome_of(state: State[Any]) -> Any:
@@ -276,11 +313,36 @@ def outcome_of(state: State[Any]) -> Any:
     return result.summary if isinstance(result, PartialLoadError) else result
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the ledger records of a run's files: its input (a storage URL once shared, so that
+    any worker can take the run up) and its report folder (in the storage, when there is one)."""
+
+    file: str
+    sha256: str
+    run_dir: str
+
+    @classmethod
+    def of(
+        cls, storage: Storage | None, local: Path, origin: str, rid: str, run_dir: Path
+    ) -> Shared:
+        """Share the input (unless it came from the storage) and name the run's folder there.
+
+        Raises:
+            StorageError: the storage cannot be written.
+        """
+        sha = file_sha256(local)
+        if storage is None:
+            return cls(origin if is_url(origin) else str(local), sha, str(run_dir))
+        file = origin if is_url(origin) else storage.share_input(local, sha)
+        return cls(file, sha, storage.location("runs", rid))
+
+
 def start_run(
     rid: str,
     load_plan: LoadPlan,
     identity: TargetIdentity,
-    run_dir: Path,
+    shared: Shared,
     options: dict[str, Any],
     parent_run: str | None,
     *,
@@ -293,7 +355,7 @@ def start_run(
         ConfigError: a resumed run's recorded target (or content) differs.
     """
     book = ledger()
-    sha = file_sha256(load_plan.file)
+    sha = shared.sha256
     earlier = book.run(rid, exact=True)
     if earlier is not None and earlier.file_sha256:
         earlier.check_target(identity, force=force)
@@ -303,7 +365,7 @@ def start_run(
         RunRecord(
             run_id=rid,
             kind=RunKind.REPROCESS if parent_run else RunKind.LOAD,
-            file=str(load_plan.file),
+            file=shared.file,
             file_sha256=sha,
             target=identity.key,
             object=load_plan.mapping.target.name,
@@ -311,7 +373,7 @@ def start_run(
             external_id=load_plan.operation.external_id,
             mapping=options.get("mapping"),
             options=options,
-            run_dir=str(run_dir),
+            run_dir=shared.run_dir,
             parent_run_id=parent_run,
             flow_run_id=str(flow_run.id) if flow_run.id else None,
         )

@@ -1,4 +1,11 @@
-"""The ``nightly`` flow: load every new file of the inbox as a subflow run of ``load``."""
+"""The ``nightly`` flow: load every new file of the inbox, each as its own run of ``load``.
+
+Run from a deployment, each file becomes a run of the ``load/request`` deployment that any
+worker of the pool takes, a few in flight at once (``fan_out`` in the config); run in-process
+(``hubload nightly``, tests) the files load one after the other as subflows. Either way the
+ledger is the truth: a file's content is skipped once loaded, a failed file's run is taken up
+by the next night under the same run id, and what the run did is read back from the ledger.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +17,21 @@ from typing import Any
 
 from prefect import State, flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import load_request, outcome_of
+from flows.fanout import Landed, Launch, run_all
+from flows.load import PARTIAL, UNREADABLE, load_request
 from flows.reprocess import reprocess
-from hubload.errors import FilesFailedError, HubloadError, InputFileError
+from hubload.errors import FilesFailedError, HubloadError
 from hubload.ledger import Ledger, RunStatus, file_sha256
 from hubload.nightly import InboxFile, NightlyConfig, move_to, scan
 from hubload.options import LoadRequest
-from hubload.summary import Summary
-from hubload.targets import open_target
+from hubload.storage import Storage
+from hubload.targets import TargetIdentity, open_target
 from tasks.blocks import resolve_target
 from tasks.ledger import ledger
+from tasks.storage import shared_storage
 
 DEFAULT_CONFIG = os.environ.get("HUBLOAD_NIGHTLY_CONFIG", "deployments/nightly.yaml")
 
@@ -37,6 +46,19 @@ class FileResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FileLoad:
+    """An inbox file to load: its run id (one per content, target object and operation), the
+    request, and what the ledger must record once it loaded."""
+
+    item: InboxFile
+    identity: TargetIdentity
+    sha256: str
+    run_id: str
+    request: LoadRequest
+    loaded_before: bool
+
+
 @flow(name="nightly", log_prints=False)
 def nightly(
     config: str = DEFAULT_CONFIG, force: bool = False, target_block: str | None = None
@@ -46,19 +68,30 @@ def nightly(
     With ``reprocess_transient`` in the config, the transient failures (record locks) of the
     last day and a half's loads are reprocessed first. A loaded file (even partially) moves to
     ``archive/`` and its content hash is recorded, so the same content is not loaded again unless
-    ``force``; a file that cannot be read moves to
-    ``failed/``; a configuration error leaves the file in the inbox for the next night. One bad
-    file does not stop the others. The run fails when any file failed, and says how many.
+    ``force``; a file that cannot be read moves to ``failed/``; a file whose load failed stays
+    in the inbox, and the next night takes its run up where it stopped. Run from a deployment,
+    each file is a run of the ``load/request`` deployment on any worker, a few at once; one
+    bad file does not stop the others. The run fails when any file failed, and says how many.
     """
     log = get_run_logger()
     cfg = NightlyConfig.load(Path(config).expanduser())
-    book = ledger()  # the one its load subflows use
+    book = ledger()  # the one its load runs use
+    storage = shared_storage()
     results: list[FileResult] = []
     if cfg.reprocess_transient:
         results += _reprocess_transient(book, target_block)
+    loads: list[FileLoad] = []
     for item in scan(cfg):
-        results.append(_one_file(item, cfg, book, force=force, target_block=target_block))
-        log.info("%s: %s %s", item.path.name, results[-1].outcome, results[-1].detail)
+        found = _plan_file(item, cfg, book, force=force, target_block=target_block)
+        if isinstance(found, FileResult):
+            results.append(found)
+            log.info("%s: %s %s", item.path.name, found.outcome, found.detail)
+        else:
+            loads.append(found)
+    if deployment.id is not None:
+        results += _fan_out(loads, cfg, book, storage)
+    else:
+        results += [_in_process(one, cfg, book) for one in loads]
     failed = [r for r in results if r.outcome in {"failed", "unreadable"}]
     _publish(results)
     message = (
@@ -71,16 +104,18 @@ def nightly(
     return Completed(message=message, data=results)
 
 
-def _one_file(
-    item: InboxFile, cfg: NightlyConfig, ledger: Ledger, *, force: bool, target_block: str | None
-) -> FileResult:
+def _plan_file(
+    item: InboxFile, cfg: NightlyConfig, book: Ledger, *, force: bool, target_block: str | None
+) -> FileLoad | FileResult:
+    """The file's load, or what became of it when it is not to be loaded (already loaded,
+    its target not reachable)."""
     src = item.source
     try:
         identity = open_target(resolve_target(src.target, src.hub, target_block)).identity
     except HubloadError as exc:
         return FileResult(item.path.name, "failed", f"left in the inbox: {exc}")
     sha = file_sha256(item.path)
-    earlier = ledger.loaded_file(sha, identity, src.object, src.operation)
+    earlier = book.loaded_file(sha, identity, src.object, src.operation)
     if earlier and not force:
         move_to(item.path, cfg.archive or cfg.inbox / "archive")
         return FileResult(
@@ -93,23 +128,80 @@ def _one_file(
         run_id += f"-{str(flow_run.id or 'local')[:8]}"
     params = src.load_parameters()
     params.update(file=str(item.path), target_block=target_block or src.target_block)
-    request = LoadRequest.of(**params)
+    return FileLoad(item, identity, sha, run_id, LoadRequest.of(**params), bool(earlier))
+
+
+def _in_process(one: FileLoad, cfg: NightlyConfig, book: Ledger) -> FileResult:
     state: State[Any] = load_request(  # type: ignore[assignment] # a sync flow: its State
-        request, run_id=run_id, return_state=True
+        one.request, run_id=one.run_id, return_state=True
     )
-    result = outcome_of(state)
-    if isinstance(result, InputFileError):
-        moved = move_to(item.path, cfg.failed or cfg.inbox / "failed")
-        return FileResult(item.path.name, "unreadable", f"{result} (moved to {moved.parent.name}/)")
-    if not isinstance(result, Summary):
-        return FileResult(item.path.name, "failed", f"left in the inbox: {result}")
-    if earlier:
-        ledger.forget_file(sha, identity, src.object, src.operation)
-    ledger.record_file(sha, item.path, identity, src.object, src.operation, result.run_id)
-    move_to(item.path, cfg.archive or cfg.inbox / "archive")
-    counts = {k: getattr(result, k) for k in ("read", "succeeded", "rejected", "failed")}
-    outcome = "loaded" if result.all_succeeded else "partial"
-    return FileResult(item.path.name, outcome, f"run {result.run_id}", counts)
+    return _settle(one, state, cfg, book)
+
+
+def _fan_out(
+    loads: list[FileLoad], cfg: NightlyConfig, book: Ledger, storage: Storage | None
+) -> list[FileResult]:
+    """Each file a run of the fan-out deployment, on any worker. The input goes to the shared
+    storage first (when there is one), so that the worker that loads it can read it."""
+    log = get_run_logger()
+    launches = []
+    for one in loads:
+        file = str(one.item.path)
+        if storage is not None:
+            file = storage.share_input(one.item.path, one.sha256)
+        request = one.request.model_copy(update={"file": file})
+        launches.append(
+            Launch(one.run_id, {"request": request.model_dump(mode="json"), "run_id": one.run_id})
+        )
+    by_run = {one.run_id: one for one in loads}
+    results: dict[str, FileResult] = {}
+
+    def landed(end: Landed) -> None:
+        one = by_run[end.key]
+        if end.state is None:
+            hours = cfg.fan_out.wait_hours
+            results[end.key] = FileResult(
+                one.item.path.name,
+                "failed",
+                f"run {one.run_id} (flow run {end.flow_run_id}) not finished after {hours} h: "
+                "left in the inbox",
+            )
+        else:
+            results[end.key] = _settle(one, end.state, cfg, book)
+        log.info("%s: %s %s", one.item.path.name, results[end.key].outcome, results[end.key].detail)
+
+    run_all(
+        cfg.fan_out.deployment,
+        launches,
+        in_flight=cfg.fan_out.files_in_flight,
+        wait_seconds=cfg.fan_out.wait_hours * 3600,
+        on_landed=landed,
+    )
+    return [results[one.run_id] for one in loads]
+
+
+def _settle(one: FileLoad, state: State[Any], cfg: NightlyConfig, book: Ledger) -> FileResult:
+    """What a file's load run did (its final state, its counts in the ledger), and the file
+    moved accordingly: archived once loaded (even partially), to ``failed/`` when unreadable,
+    left in the inbox otherwise."""
+    name, src = one.item.path.name, one.item.source
+    if state.name == UNREADABLE:
+        moved = move_to(one.item.path, cfg.failed or cfg.inbox / "failed")
+        return FileResult(name, "unreadable", f"{state.message} (moved to {moved.parent.name}/)")
+    record = book.run(one.run_id, exact=True)
+    finished = record is not None and record.status in {RunStatus.COMPLETED, RunStatus.PARTIAL}
+    if not finished or not (state.is_completed() or state.name == PARTIAL):
+        return FileResult(name, "failed", f"left in the inbox: {state.name}: {state.message}")
+    assert record is not None  # finished says so
+    if one.loaded_before:
+        book.forget_file(one.sha256, one.identity, src.object, src.operation)
+    book.record_file(
+        one.sha256, one.item.path, one.identity, src.object, src.operation, record.run_id
+    )
+    move_to(one.item.path, cfg.archive or cfg.inbox / "archive")
+    counts = {k: getattr(record, k) or 0 for k in ("read", "succeeded", "rejected", "failed")}
+    outcome = "loaded" if record.status is RunStatus.COMPLETED else "partial"
+    return FileResult(name, outcome, f"run {record.run_id}", counts)
 
 
 def _reprocess_transient(ledger: Ledger, target_block: str | None) -> list[FileResult]:
@@ -130,7 +222,7 @@ def _reprocess_transient(ledger: Ledger, target_block: str | None) -> list[FileR
         if state.is_completed():
             outcome = "reprocessed"
         else:
-            outcome = "partial" if state.name == "Partially loaded" else "failed"
+            outcome = "partial" if state.name == PARTIAL else "failed"
         done.append(FileResult(Path(run.file).name, outcome, state.message or ""))
     return done
 

@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import load_request, outcome_of
+from flows.load import PARTIAL, load_request, outcome_of
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.ledger import Ledger, RowOutcome, RunKind, RunRecord, RunStatus
@@ -22,10 +22,12 @@ from hubload.leftovers import (
     write_input,
 )
 from hubload.settings import Settings
+from hubload.storage import cache_name, fetch_tree, local_copy
 from hubload.summary import Summary
 from hubload.targets import open_target
 from tasks.blocks import resolve_target
 from tasks.ledger import ledger
+from tasks.storage import shared_storage
 
 Only = Literal["all", "transient", "failed", "rejected"]
 
@@ -68,14 +70,22 @@ def reprocess(
     config = resolve_target(request.target, request.hub, block)
     parent.check_target(open_target(config).identity, force=force)
     child = f"{parent.run_id}-r{str(flow_run.id or 'local')[:8]}"
+    settings = Settings()
+    storage = shared_storage(settings)
+    options = storage.options if storage else None
+    # The parent's reports and chunks, and the corrected reports, may be in the shared storage.
+    parent_dir = fetch_tree(
+        parent.run_dir, settings.cache_dir("runs", cache_name(parent.run_dir)), options
+    )
     lines, cells = _select(
         book,
         parent,
+        parent_dir,
         only,
-        Path(rejected_file) if rejected_file else None,
-        Path(failed_file) if failed_file else None,
+        local_copy(rejected_file, settings.cache_dir("fixed"), options) if rejected_file else None,
+        local_copy(failed_file, settings.cache_dir("fixed"), options) if failed_file else None,
     )
-    child_dir = Settings().home_dir() / "runs" / child
+    child_dir = settings.home_dir() / "runs" / child
     child_dir.mkdir(parents=True, exist_ok=True)
     source = child_dir / "input.csv"
     # Registered (running) before claiming: its claims are live from the first moment.
@@ -90,7 +100,7 @@ def reprocess(
         )
         log.info(message)
         return Completed(message=message)
-    write_input(source, _header(parent), [cells[line] for line in claimed])
+    write_input(source, _header(parent, parent_dir), [cells[line] for line in claimed])
     with CsvSource(source, detect_dialect(source)) as parsed:
         # Each line of the child's input (where its row starts: a cell may hold a newline)
         # and the line of the original file it is: rows keep those numbers down the chain.
@@ -127,12 +137,13 @@ def reprocess(
     )
     if summary.all_succeeded:
         return Completed(message=message, data=summary)
-    return Failed(name="Partially loaded", message=message, data=PartialLoadError(message, summary))
+    return Failed(name=PARTIAL, message=message, data=PartialLoadError(message, summary))
 
 
 def _select(
     book: Ledger,
     parent: RunRecord,
+    parent_dir: Path,
     only: Only,
     fixed_rejected: Path | None,
     fixed_failed: Path | None,
@@ -155,16 +166,16 @@ def _select(
             for r in left
             if r.outcome is RowOutcome.FAILED and (only != "transient" or r.transient)
         }
-        chunks = Path(parent.run_dir) / "chunks"
+        chunks = parent_dir / "chunks"
         cells.update(original_cells(chunks, failed, book.lineage(parent.run_id)))
         if fixed_failed is not None:
-            cells.update(_corrected(fixed_failed, parent, failed))
+            cells.update(_corrected(fixed_failed, parent, parent_dir, failed))
         lines |= failed & set(cells)
     if only == "rejected" and fixed_rejected is None:
         raise ConfigError("--only rejected needs the corrected rows: --rejected FIXED.csv")
     if fixed_rejected is not None and only in {"all", "rejected"}:
         rejected = {r.line for r in left if r.outcome is RowOutcome.REJECTED}
-        corrected = _corrected(fixed_rejected, parent, rejected)
+        corrected = _corrected(fixed_rejected, parent, parent_dir, rejected)
         cells.update(corrected)
         lines |= set(corrected)
     return lines, cells
@@ -181,15 +192,18 @@ def _check_kind(path: Path | None, wanted: str, option: str) -> None:
         )
 
 
-def _corrected(path: Path, parent: RunRecord, wanted: set[int]) -> dict[int, list[str]]:
+def _corrected(
+    path: Path, parent: RunRecord, parent_dir: Path, wanted: set[int]
+) -> dict[int, list[str]]:
     """The corrected rows of an edited report that are among ``wanted`` (rows of the run
     still to load), by line."""
-    return {line: row for line, row in fixed_rows(path, _header(parent)) if line in wanted}
+    header = _header(parent, parent_dir)
+    return {line: row for line, row in fixed_rows(path, header) if line in wanted}
 
 
-def _header(parent: RunRecord) -> list[str]:
+def _header(parent: RunRecord, parent_dir: Path) -> list[str]:
     for name in ("rejected.csv", "failed.csv"):
-        report = Path(parent.run_dir) / name
+        report = parent_dir / name
         if report.exists():
             return report_header(report)
     raise ConfigError(f"run {parent.run_id} has no reports in {parent.run_dir}")

@@ -3,6 +3,7 @@
     HubloadError                      root: catch this to catch everything hubload raises
     ├── ConfigError                   bad settings, mapping or usage: fix the configuration (exit 2)
     ├── InputFileError                the input file cannot be read whole: nothing was submitted
+    ├── StorageError                  the shared storage (reports, inputs) cannot be read or written
     ├── ApiError                      the target answered with an error, or could not be reached
     │   ├── RetriableError            429, 5xx, timeouts and connection failures: try again later
     │   ├── AuthError                 401 / 403: the credentials are wrong or lack a permission
@@ -42,6 +43,11 @@ class InputFileError(HubloadError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class StorageError(HubloadError):
+    """The shared storage of reports and inputs (a folder or an fsspec URL) cannot be read or
+    written: unreachable, no permission, or the object is missing."""
 
 
 class ApiError(HubloadError):

@@ -46,6 +46,19 @@ class Schedule(BaseModel):
     timezone: str = "UTC"
 
 
+class FanOut(BaseModel):
+    """How a nightly run that runs from a deployment spreads its files over the work pool:
+    each file is a run of ``deployment``, any worker's, ``files_in_flight`` at a time (loads
+    of one target object still run their jobs one at a time, across workers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    deployment: str = "load/request"
+    files_in_flight: int = Field(default=4, ge=1, le=100)
+    wait_hours: float = Field(default=12.0, gt=0)
+    """How long a file's run is waited for before the night gives up on it (left in the inbox;
+    a run that ends later is found by the next night, which takes it up)."""
+
+
 class NightlyConfig(BaseModel):
     """The nightly loads' configuration file (YAML)."""
 
@@ -55,6 +68,7 @@ class NightlyConfig(BaseModel):
     failed: Path | None = None
     schedule: Schedule = Schedule()
     reprocess_transient: bool = False
+    fan_out: FanOut = FanOut()
     sources: list[Source] = Field(default_factory=list)
     """What to load; none is allowed (a config imported with every job still to complete)."""
 

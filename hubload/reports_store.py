@@ -1,11 +1,13 @@
-"""Where a run's reports are read back from: its report folder (a path, or later a storage URL)."""
+"""Where a run's reports are read back from: its report folder, a local path or a folder of
+the shared storage (``s3://...``), whichever the ledger recorded."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-from hubload.errors import ConfigError
+from hubload.errors import ConfigError, StorageError
 from hubload.ledger import RunRecord
+from hubload.storage import read_bytes
 
 REPORT_FILES = {
     "rejected": "rejected.csv",
@@ -15,20 +17,20 @@ REPORT_FILES = {
 }
 
 
-def read_report(record: RunRecord, kind: str) -> bytes:
-    """The bytes of one report of a run.
+def read_report(record: RunRecord, kind: str, options: dict[str, Any] | None = None) -> bytes:
+    """The bytes of one report of a run (``options``: the storage's fsspec options).
 
     Raises:
         ConfigError: the run has no such report (not written, or not reachable from here).
     """
     name = REPORT_FILES[kind]
-    path = Path(record.run_dir) / name
+    location = f"{record.run_dir.rstrip('/')}/{name}"
     try:
-        return path.read_bytes()
+        return read_bytes(location, options)
     except FileNotFoundError:
         why = " (its target gives no record ids)" if kind == "success" else ""
         raise ConfigError(
-            f"run {record.run_id} has no {name}{why}: looked in {path.parent}"
+            f"run {record.run_id} has no {name}{why}: looked in {record.run_dir}"
         ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except StorageError as exc:
+        raise ConfigError(f"{exc}") from exc

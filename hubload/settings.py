@@ -7,12 +7,14 @@ every load shares: where hubload keeps its files and ledger, and the HTTP timeou
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hubload.errors import ConfigError
+from hubload.storage import Storage
 from hubload.targets.base import TargetKind
 
 
@@ -36,6 +38,21 @@ class Settings(BaseSettings):
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the run ledger [default: <home>/ledger.db]"
     )
+    storage: str | None = Field(
+        default=None,
+        description=(
+            "shared storage of inputs, reports and staged chunks: a folder on a shared mount or "
+            "an fsspec URL (s3://bucket/prefix) [default: none, the home folder only]"
+        ),
+    )
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description='fsspec options of the storage, as JSON: {"endpoint_url": "http://..."}',
+    )
+    storage_block: str | None = Field(
+        default=None,
+        description="a Prefect filesystem block naming the storage, instead of HUBLOAD_STORAGE",
+    )
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     write_timeout: float = 300.0
@@ -50,6 +67,20 @@ class Settings(BaseSettings):
         if self.ledger_url:
             return self.ledger_url
         return f"sqlite:///{self.home_dir() / 'ledger.db'}"
+
+    def shared_storage(self) -> Storage | None:
+        """The shared storage named by ``HUBLOAD_STORAGE``, if any."""
+        if not self.storage:
+            return None
+        return Storage(self.storage, dict(self.storage_options))
+
+    def cache_dir(self, *parts: str) -> Path:
+        """A folder of the local cache of the shared storage (under the home folder).
+
+        Raises:
+            ConfigError: the home folder cannot be made.
+        """
+        return self.home_dir().joinpath("cache", *parts)
 
     def home_dir(self) -> Path:
         """The home folder, made if missing.

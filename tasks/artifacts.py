@@ -17,9 +17,10 @@ from hubload.report_views import SAMPLE_ROWS, ReportView, view
 from hubload.summary import Summary
 
 
-def publish_rows(summary: Summary, keys: list[str], links: dict[str, str]) -> None:
-    """The run's row artifacts. ``keys`` are the columns that name a row (its key fields'
-    columns); ``links`` are the reports' URLs where the report storage has them."""
+def publish_rows(summary: Summary, run_dir: Path, keys: list[str], links: dict[str, str]) -> None:
+    """The run's row artifacts, from the reports in ``run_dir`` (this machine's copy).
+    ``keys`` are the columns that name a row (its key fields' columns); ``links`` are the
+    reports' URLs where the shared storage has them."""
     create_table_artifact(
         key="load-counts",
         table=[
@@ -34,8 +35,8 @@ def publish_rows(summary: Summary, keys: list[str], links: dict[str, str]) -> No
         description=f"{summary.file} -> {summary.place} ({summary.target}, run {summary.run_id})"
         + (f"; {summary.healed} row(s) healed: sent again and loaded" if summary.healed else ""),
     )
-    rejected = view(_path(summary, "rejected"), "reason", keys=keys)
-    failed = view(_path(summary, "failed"), "error", keys=keys)
+    rejected = view(_path(summary, run_dir, "rejected"), "reason", keys=keys)
+    failed = view(_path(summary, run_dir, "failed"), "error", keys=keys)
     for found, key, what in (
         (rejected, "rejected-rows", "rejected before sending (the reason names the column)"),
         (failed, "failed-rows", "refused by the target (its error code and message)"),
@@ -58,7 +59,7 @@ def publish_rows(summary: Summary, keys: list[str], links: dict[str, str]) -> No
             key="rows-by-reason", table=counts, description="Rows that did not load, by reason"
         )
     if "success" in summary.reports:
-        loaded = view(Path(summary.reports["success"]), "created", keys=["id"])
+        loaded = view(run_dir / "success.csv", "created", keys=["id"])
         create_table_artifact(
             key="success-sample",
             table=loaded.rows[:50],
@@ -66,12 +67,14 @@ def publish_rows(summary: Summary, keys: list[str], links: dict[str, str]) -> No
             f"their record ids: `hubload report {summary.run_id} success`",
         )
     for name, url in links.items():
-        create_link_artifact(key=f"{name}-report", link=url, link_text=f"{name}.csv")
+        create_link_artifact(
+            key=f"{name}-report", link=url, link_text=Path(summary.reports[name]).name
+        )
     create_markdown_artifact(key="next-steps", markdown=next_steps(summary))
 
 
-def _path(summary: Summary, name: str) -> Path | None:
-    return Path(summary.reports[name]) if name in summary.reports else None
+def _path(summary: Summary, run_dir: Path, name: str) -> Path | None:
+    return run_dir / Path(summary.reports[name]).name if name in summary.reports else None
 
 
 def _shown(found: ReportView) -> str:

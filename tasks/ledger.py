@@ -25,15 +25,15 @@ def ledger() -> Ledger:
 
 
 @task(name="record-in-ledger", cache_policy=NO_CACHE)
-def record_outcome(run_id: str, summary: Summary) -> None:
-    """Record the rows the run left over and how it ended; a reprocess run resolves the rows of
-    its parent that it loaded."""
+def record_outcome(run_id: str, summary: Summary, run_dir: Path) -> None:
+    """Record the rows the run left over (from its reports in ``run_dir``, this machine's copy)
+    and how it ended; a reprocess run resolves the rows of its parent that it loaded."""
     book = ledger()
     reports = summary.reports
     leftovers = list(
         leftover_rows(
-            Path(reports["rejected"]) if "rejected" in reports else None,
-            Path(reports["failed"]) if "failed" in reports else None,
+            run_dir / "rejected.csv" if "rejected" in reports else None,
+            run_dir / "failed.csv" if "failed" in reports else None,
         )
     )
     book.record_rows(run_id, leftovers)

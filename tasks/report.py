@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -14,6 +15,7 @@ from hubload.outcomes import ChunkOutcome, Tally
 from hubload.plan import LoadPlan
 from hubload.row_reports import renumber, write_failed_report, write_success_report
 from hubload.staging import Prepared
+from hubload.storage import Storage, link
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity
 from tasks.artifacts import publish_rows
@@ -33,14 +35,18 @@ def finish(
     healing: Healing,
     lineage: dict[int, int] | None = None,
     run_dir: Path,
+    storage: Storage | None = None,
     dry_run: bool,
     seconds: float,
     jobs_seconds: float = 0.0,
 ) -> Summary:
-    """Write the reports, check that every row is accounted for, and publish the counts.
+    """Write the reports, copy the run's folder to the shared storage (when there is one: the
+    summary then names the reports there), check that every row is accounted for, and
+    publish the counts.
 
     Raises:
         ReconciliationError: the counts do not add up (the reports are written first).
+        StorageError: the storage cannot be written.
     """
     log = get_run_logger()
     tally = Tally(
@@ -93,21 +99,30 @@ def finish(
         healed=healing.healed,
         heal_rounds=healing.rounds,
     )
-    summary.write(run_dir / "summary.json")
+    links: dict[str, str] = {}
+    if storage is not None:
+        shared = storage.location("runs", run_id)
+        located = {k: f"{shared}/{Path(v).name}" for k, v in summary.reports.items()}
+        summary = dataclasses.replace(summary, reports=located)
+        summary.write(run_dir / "summary.json")
+        storage.publish_run(run_dir, run_id)
+        links = {k: url for k, v in summary.reports.items() if (url := link(v, storage.options))}
+    else:
+        summary.write(run_dir / "summary.json")
     keys = key_columns(load_plan)
     try:
         tally.check(dry_run=dry_run)
     except ReconciliationError:
-        _publish(summary, outcome="unreconciled", keys=keys)
+        _publish(summary, run_dir, outcome="unreconciled", keys=keys, links=links)
         raise
-    _publish(summary, outcome=_outcome(summary), keys=keys)
+    _publish(summary, run_dir, outcome=_outcome(summary), keys=keys, links=links)
     log.info(
         "read %d: %d succeeded, %d rejected, %d failed; reports in %s",
         summary.read,
         summary.succeeded,
         summary.rejected,
         summary.failed,
-        run_dir,
+        storage.location("runs", run_id) if storage is not None else run_dir,
     )
     return summary
 
@@ -127,8 +142,10 @@ def _outcome(summary: Summary) -> str:
     return "clean" if summary.all_succeeded else "partial"
 
 
-def _publish(summary: Summary, *, outcome: str, keys: list[str]) -> None:
-    publish_rows(summary, keys, links={})
+def _publish(
+    summary: Summary, run_dir: Path, *, outcome: str, keys: list[str], links: dict[str, str]
+) -> None:
+    publish_rows(summary, run_dir, keys, links=links)
     emit_event(
         event=LOAD_EVENT,
         resource={

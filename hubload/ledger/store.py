@@ -194,13 +194,16 @@ class Ledger(ChunkBook, RowBook):
                     "changed since, so it cannot be resumed"
                 )
             # The options are those of the run now taking it up (its process, its settings);
-            # its target is the one it now loads into (resume checked it, or was forced).
+            # its target is the one it now loads into (resume checked it, or was forced); its
+            # input and reports are where that run keeps them (the shared storage, if any).
             resumed = replace(
                 existing,
                 status=RunStatus.RUNNING,
                 flow_run_id=run.flow_run_id or existing.flow_run_id,
                 options=run.options,
                 target=run.target,
+                file=run.file,
+                run_dir=run.run_dir,
             )
             with self.engine.begin() as conn:
                 conn.execute(
@@ -211,6 +214,8 @@ class Ledger(ChunkBook, RowBook):
                         flow_run_id=resumed.flow_run_id,
                         options=json.dumps(resumed.options),
                         target=resumed.target,
+                        file=resumed.file,
+                        run_dir=resumed.run_dir,
                     )
                 )
             return resumed

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.states import Scheduled
 
 from sandbox.server import RunningSandbox
@@ -155,6 +156,20 @@ def test_nightly_schedule_inbox_and_no_second_load(served: Served) -> None:
         "marketing_seed.csv",
     ]
     assert not list(served.inbox.glob("*.csv"))
+    # Each file was its own run of the load/request deployment, under the nightly run.
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[first.id])
+            )
+        )
+        request = client.read_deployment_by_name("load/request")
+    assert sorted(c.name for c in children) == [
+        "leads_week.csv -> helpdesk/Lead",
+        "marketing_seed.csv -> marketing/contact",
+    ]
+    assert {c.deployment_id for c in children} == {request.id}
+    assert all(c.state is not None and c.state.is_completed() for c in children)
     jobs = served.sandbox.store.count_jobs()
     assert jobs == 2 and served.sandbox.store.count_records("helpdesk", "Lead") == 1
 
