@@ -1,4 +1,5 @@
-"""The Starlette application: routes of the bulk API under `/elements/api-v2`."""
+"""The Starlette application: Open Connectors' bulk API under `/elements/api-v2`, and the
+Salesforce face (OAuth, REST describe, Bulk API 2.0) at the instance root."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import handlers_jobs, handlers_upload
+from sandbox import handlers_jobs, handlers_listing, handlers_upload
 from sandbox.catalogue import object_names
 from sandbox.context import SandboxContext, hub_call
 from sandbox.errors import (
@@ -18,6 +19,7 @@ from sandbox.errors import (
     unexpected_error_handler,
 )
 from sandbox.exceptions import ApiError
+from sandbox.sf.routes import salesforce_routes
 
 API_PREFIX = "/elements/api-v2"
 
@@ -46,11 +48,14 @@ def _routes() -> list[Route]:
         Route(hub + "/objects", hub_call(list_objects), methods=["GET"]),
         Route(hub + "/objects/{object}/metadata", hub_call(object_metadata), methods=["GET"]),
         Route(bulk + "/query", hub_call(handlers_jobs.create_query), methods=["POST"]),
+        # Before `/bulk/{object}` (POST only): `jobs` is no object, and GET is the listing.
+        Route(bulk + "/jobs", hub_call(handlers_listing.list_jobs), methods=["GET"]),
         Route(bulk + "/{object}", hub_call(handlers_upload.upload), methods=["POST"]),
         Route(bulk + "/{job_id}/status", hub_call(handlers_jobs.job_status), methods=["GET"]),
         Route(bulk + "/{job_id}/errors", hub_call(handlers_jobs.job_errors), methods=["GET"]),
         Route(bulk + "/{job_id}/cancel", hub_call(handlers_jobs.cancel_job), methods=["PUT"]),
         Route(bulk + "/{job_id}/{object}", hub_call(handlers_jobs.download), methods=["GET"]),
+        *salesforce_routes(),
     ]
 
 

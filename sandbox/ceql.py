@@ -6,47 +6,107 @@
 
 Keywords are case-insensitive, strings are single-quoted with '' as the escape, numbers may be
 written bare. String comparisons ignore (ASCII) case, as SOQL's do; `!=` also matches nulls.
+Records in the recycle bin (deleted through the Salesforce face) are left out.
+
+`Query` and `Condition` also carry what the Salesforce face's SOQL needs (`sandbox.sf.soql`):
+typed comparisons (`<`, `>=` on numbers, dates, date-times), and queryAll's deleted records.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from sandbox.catalogue import resolve_object
 from sandbox.db import quote
 from sandbox.exceptions import QueryError
 from sandbox.fields import FieldSpec, ObjectSpec
+from sandbox.upserts import deleted_sql
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>!=|<>|=|\(|\)|,|\*|;))"
+    r"|(?P<op>!=|<>|<=|>=|=|<|>|\(|\)|,|\*|;))"
 )
+ORDERINGS = ("<", "<=", ">", ">=")
+Compare = Literal["text", "number", "boolean", "date", "datetime"]
+Value = str | float
+
+
+def _utc_sql(column: str) -> str:
+    """A stored date-time as SQLite's `julianday` reads it (`+0000` becomes `+00:00`)."""
+    fixed = (
+        f"CASE WHEN substr({column}, -5, 1) IN ('+', '-') "
+        f"THEN substr({column}, 1, length({column}) - 2) || ':' || substr({column}, -2) "
+        f"ELSE {column} END"
+    )
+    return f"julianday({fixed})"
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One `where` condition: `op` is one of = != in like null notnull."""
+    """One `where` condition: `op` is one of = != in like null notnull < <= > >=.
+
+    `compare` says how values compare: as text ignoring case (CEQL's only way), as numbers,
+    booleans (null is false), dates (ISO text) or date-times (instants, any offset).
+    """
 
     field: FieldSpec
     op: str
-    values: tuple[str, ...] = ()
+    values: tuple[Value, ...] = ()
+    compare: Compare = "text"
+    like_escape: bool = False
+
+    def _operand(self) -> tuple[str, str]:
+        """The column and the placeholder as this condition compares them."""
+        column = quote(self.field.name)
+        if self.compare == "number":
+            return f"CAST(NULLIF({column}, '') AS REAL)", "?"
+        if self.compare == "datetime":
+            return _utc_sql(f"NULLIF({column}, '')"), "julianday(?)"
+        if self.op in ORDERINGS:  # null (stored as '') is neither before nor after anything
+            column = f"NULLIF({column}, '')"
+        if self.compare == "text":
+            return column, "? COLLATE NOCASE"
+        return column, "?"
 
     def sql(self) -> str:
         """The condition as an SQL expression with `?` placeholders."""
         column = quote(self.field.name)
-        if self.op == "=":
-            return f"{column} = ? COLLATE NOCASE"
-        if self.op == "!=":
-            return f"({column} IS NULL OR {column} <> ? COLLATE NOCASE)"
-        if self.op == "in":
-            return f"{column} COLLATE NOCASE IN ({', '.join('?' * len(self.values))})"
-        if self.op == "like":
-            return f"{column} LIKE ?"
         # An empty string is how an insert stores null (see `sandbox.statements`).
-        if self.op == "null":
-            return f"({column} IS NULL OR {column} = '')"
-        return f"({column} IS NOT NULL AND {column} <> '')"
+        nulls = {
+            "null": f"({column} IS NULL OR {column} = '')",
+            "notnull": f"({column} IS NOT NULL AND {column} <> '')",
+        }
+        if self.op in nulls:
+            return nulls[self.op]
+        if self.op == "like":
+            return f"{column} LIKE ? ESCAPE '\\'" if self.like_escape else f"{column} LIKE ?"
+        if self.compare == "boolean":
+            return self._boolean_sql(column)
+        return self._compared_sql(column)
+
+    def _compared_sql(self, column: str) -> str:
+        operand, placeholder = self._operand()
+        if self.op == "in":
+            listed = ", ".join([placeholder.removesuffix(" COLLATE NOCASE")] * len(self.values))
+            collate = " COLLATE NOCASE" if self.compare == "text" else ""
+            return f"{operand}{collate} IN ({listed})"
+        if self.op == "!=":
+            return f"({column} IS NULL OR {column} = '' OR {operand} <> {placeholder})"
+        if self.op == "=" or self.op in ORDERINGS:
+            return f"{operand} {self.op} {placeholder}"
+        raise QueryError(f"Unsupported operator {self.op!r}")
+
+    def _boolean_sql(self, column: str) -> str:
+        # A checkbox is never null in Salesforce: no value reads false.
+        truth = f"COALESCE(NULLIF(lower({column}), ''), 'false')"
+        if self.op in ("=", "!="):
+            return f"{truth} {'=' if self.op == '=' else '<>'} ?"
+        if self.op == "in":
+            return f"{truth} IN ({', '.join('?' * len(self.values))})"
+        raise QueryError(f"Operator {self.op!r} does not apply to a checkbox")
 
 
 @dataclass(frozen=True)
@@ -57,17 +117,29 @@ class Query:
     fields: tuple[FieldSpec, ...]
     conditions: tuple[Condition, ...]
     limit: int | None
+    include_deleted: bool = False
+    id_first: bool = True
 
     def columns(self) -> list[FieldSpec]:
-        """The result's columns: the record id first, then the selected fields, each once."""
-        unique = dict.fromkeys((self.spec.id_field, *self.fields))
-        return list(unique)
+        """The result's columns: the record id first (unless not `id_first`, SOQL's way),
+        then the selected fields, each once."""
+        head = (self.spec.id_field,) if self.id_first else ()
+        return list(dict.fromkeys((*head, *self.fields)))
 
-    def sql(self) -> tuple[str, list[str | int]]:
+    def source_sql(self) -> str:
+        """What the query reads: the table, or its records outside the recycle bin."""
+        table = quote(self.spec.table)
+        keep = deleted_sql(self.spec, "include" if self.include_deleted else "exclude")
+        if keep == "1":
+            return table
+        # SQLite flattens this subquery: the conditions below still use the table's indexes.
+        return f"(SELECT * FROM {table} WHERE {keep})"  # noqa: S608
+
+    def sql(self) -> tuple[str, list[Value | int]]:
         """The SELECT statement and its parameters."""
         select = ", ".join(quote(f.name) for f in self.columns())
-        sql = f"SELECT {select} FROM {quote(self.spec.table)}"  # noqa: S608
-        params: list[str | int] = []
+        sql = f"SELECT {select} FROM {self.source_sql()}"  # noqa: S608
+        params: list[Value | int] = []
         if self.conditions:
             sql += " WHERE " + " AND ".join(c.sql() for c in self.conditions)
             params = [value for c in self.conditions for value in c.values]
@@ -78,28 +150,39 @@ class Query:
         return sql, params
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def scan(
+    pattern: re.Pattern[str], text: str, error: type[QueryError] = QueryError
+) -> Iterator[tuple[int, str, str]]:
+    """Each token of `text` as (position, name of the group that matched, text matched);
+    `pattern` skips leading white space and has one named group per kind of token.
+
+    Raises:
+        QueryError: (`error`) at text no token matches.
+    """
     pos = 0
     text = text.rstrip()
     while pos < len(text):
-        match = _TOKEN.match(text, pos)
+        match = pattern.match(text, pos)
         if match is None or match.end() == pos:
-            raise QueryError(f"Unexpected text in the query at position {pos}: {text[pos:][:20]!r}")
+            raise error(f"Unexpected text in the query at position {pos}: {text[pos:][:20]!r}")
         kind = match.lastgroup or ""
-        value = match.group(kind)
-        if kind == "str":
-            value = value[1:-1].replace("''", "'")
-        out.append((kind, value))
+        yield pos, kind, match.group(kind)
         pos = match.end()
-    return out
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [
+        (kind, raw[1:-1].replace("''", "'") if kind == "str" else raw)
+        for _, kind, raw in scan(_TOKEN, text)
+    ]
 
 
 class _Parser:
-    def __init__(self, hub: str, text: str) -> None:
+    def __init__(self, hub: str, text: str, *, orderings: bool = False) -> None:
         self.hub = hub
         self.tokens = _tokens(text)
         self.pos = 0
+        self.orderings = orderings
 
     def peek(self) -> tuple[str, str]:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else ("end", "")
@@ -179,6 +262,15 @@ class _Parser:
             return Condition(field, "=", (self.literal(),))
         if kind == "op" and value in ("!=", "<>"):
             return Condition(field, "!=", (self.literal(),))
+        if kind == "op" and value in ORDERINGS and self.orderings:
+            literal = self.literal()
+            numeric = field.native in ("int", "double", "currency")
+            return Condition(
+                field,
+                value,
+                (float(literal),) if numeric else (literal,),
+                "number" if numeric else "text",
+            )
         word = value.lower() if kind == "name" else ""
         if word == "like":
             return Condition(field, "like", (self.literal(),))
@@ -213,3 +305,19 @@ def parse_query(hub: str, text: str) -> Query:
     if not text.strip():
         raise QueryError("The query is empty")
     return _Parser(hub, text).parse()
+
+
+def parse_where(spec: ObjectSpec, text: str) -> list[Condition]:
+    """Parse a CEQL `where` clause (`cond [and cond]...`) over `spec`'s fields, where `<`,
+    `<=`, `>`, `>=` are allowed too (the job listing's `record_count > 0`).
+
+    Raises:
+        QueryError: bad syntax, an unsupported construct, or an unknown field.
+    """
+    parser = _Parser(spec.hub, text, orderings=True)
+    conditions = [parser.condition(spec)]
+    while parser.keyword("and"):
+        conditions.append(parser.condition(spec))
+    if parser.pos != len(parser.tokens):
+        raise QueryError(f"Unexpected {parser.peek()[1]!r} after the end of the condition")
+    return conditions

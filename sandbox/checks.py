@@ -283,6 +283,26 @@ def unknown_id_error(field: str) -> str:
     return record_error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [field])
 
 
+def entity_deleted_error() -> str:
+    """An update or delete naming a record in the recycle bin."""
+    return record_error("ENTITY_IS_DELETED", "entity is deleted")
+
+
+def missing_parent_error(value: str, field: FieldSpec, parent: str) -> str:
+    """A parent named by external id (`Account.External_Id__c`) that no record holds."""
+    text = f"Foreign key external ID: {value} not found for field {field.name} in entity {parent}"
+    return record_error("INVALID_FIELD", text)
+
+
+def ambiguous_parent_error(value: str, field: FieldSpec, parent: str) -> str:
+    """A parent named by external id that several records hold."""
+    text = (
+        f"Foreign key external ID: {value} matches more than one record for field "
+        f"{field.name} in entity {parent}"
+    )
+    return record_error("INVALID_FIELD", text)
+
+
 def lock_error(record_id: str) -> str:
     """The simulated record-lock failure of parallel mode."""
     text = f"unable to obtain exclusive access to this record or 1 records: {record_id}"

@@ -18,6 +18,7 @@ from sandbox.server import start_sandbox
 _FAULTS = "Faults (all off by default)"
 _OUTPUT = "Output style"
 _SECRETS = "Secrets"
+_SALESFORCE = "Salesforce face"
 
 
 def sandbox_command(
@@ -37,6 +38,27 @@ def sandbox_command(
     signature_key: Annotated[
         str | None,
         typer.Option(help="Sign callbacks with this key.", rich_help_panel=_SECRETS),
+    ] = None,
+    salesforce_token: Annotated[
+        str | None,
+        typer.Option(help="The Salesforce face's static token.", rich_help_panel=_SALESFORCE),
+    ] = None,
+    oauth_client_id: Annotated[str | None, typer.Option(rich_help_panel=_SALESFORCE)] = None,
+    oauth_client_secret: Annotated[str | None, typer.Option(rich_help_panel=_SALESFORCE)] = None,
+    refresh_token: Annotated[str | None, typer.Option(rich_help_panel=_SALESFORCE)] = None,
+    salesforce_username: Annotated[
+        str | None, typer.Option(help="The JWT flow's user.", rich_help_panel=_SALESFORCE)
+    ] = None,
+    jwt_public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="PEM public key or certificate (text or file) for the JWT bearer flow.",
+            rich_help_panel=_SALESFORCE,
+        ),
+    ] = None,
+    token_ttl_seconds: Annotated[
+        float | None,
+        typer.Option(help="Life of issued tokens. (default: 7200)", rich_help_panel=_SALESFORCE),
     ] = None,
     status_style: Annotated[
         str | None,
@@ -87,7 +109,7 @@ def sandbox_command(
     ] = None,
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
 ) -> None:
-    """Run the Open Connectors bulk API sandbox until interrupted (Ctrl+C).
+    """Run the sandbox (Open Connectors bulk API and Salesforce Bulk API 2.0) until interrupted.
 
     Options left out fall back to HUBLOAD_SANDBOX_* environment variables, then to defaults.
     """
@@ -98,6 +120,13 @@ def sandbox_command(
         "org_secret": org_secret,
         "element_token": element_token,
         "signature_key": signature_key,
+        "salesforce_token": salesforce_token,
+        "oauth_client_id": oauth_client_id,
+        "oauth_client_secret": oauth_client_secret,
+        "refresh_token": refresh_token,
+        "salesforce_username": salesforce_username,
+        "jwt_public_key": jwt_public_key,
+        "token_ttl_seconds": token_ttl_seconds,
         "status_style": status_style,
         "complete_spelling": complete_spelling,
         "max_upload_bytes": max_upload_bytes,
@@ -130,6 +159,13 @@ def sandbox_command(
     with start_sandbox(config, host, port, log_level=log_level.lower(), access_log=True) as sandbox:
         typer.echo(f"hubload sandbox listening on {sandbox.base_url}")
         typer.echo(f"Authorization: {sandbox.authorization}")
+        typer.echo(f"Salesforce instance URL: {sandbox.salesforce_instance_url}")
+        typer.echo(f"Authorization: Bearer {sandbox.salesforce_token}")
+        typer.echo(
+            f"OAuth (POST {sandbox.salesforce_instance_url}/services/oauth2/token): "
+            f"client id {sandbox.oauth_client_id}, client secret {sandbox.oauth_client_secret}, "
+            f"refresh token {sandbox.refresh_token}"
+        )
         typer.echo(f"database: {config.resolved_db_path()}")
         typer.echo("press Ctrl+C to stop")
         try:

@@ -19,6 +19,7 @@ from sandbox.faults import RequestFaults
 from sandbox.fields import ObjectSpec
 from sandbox.jobs import Job
 from sandbox.runner import JobRunner
+from sandbox.sf.tokens import Tokens
 from sandbox.store import Store
 
 HubHandler = Callable[[Request, "SandboxContext", str], Awaitable[Response]]
@@ -27,13 +28,15 @@ _MAX_JOB_ID_DIGITS = 18
 
 @dataclass(frozen=True)
 class SandboxContext:
-    """What the handlers share: settings, storage, the job runner and the fault dice."""
+    """What the handlers share: settings, storage, the job runner, the fault dice and the
+    Salesforce face's tokens."""
 
     config: SandboxConfig
     store: Store
     runner: JobRunner
     faults: RequestFaults
     files_dir: Path
+    tokens: Tokens
 
     def object_or_404(self, hub: str, name: str) -> ObjectSpec:
         """The object `name` of `hub`.

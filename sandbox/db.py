@@ -34,6 +34,26 @@ def ensure_index(conn: sqlite3.Connection, spec: ObjectSpec, field: FieldSpec) -
     )
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database at `path`, usable from any thread (a streamed
+    answer's chunks are made in the thread pool's threads, one at a time).
+
+    Raises:
+        sqlite3.Error: the database cannot be opened.
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def add_missing_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Add to `table` the `columns` (name -> SQL declaration) a database made by an older
+    sandbox lacks; the values of existing rows are the declarations' defaults."""
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({quote(table)})")}
+    for name, declaration in columns.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {declaration}")
+
+
 class Database:
     """A SQLite file in WAL mode; `connection()` gives the calling thread its own connection.
 

@@ -1,7 +1,7 @@
 """The sandbox's exceptions, all under one root.
 
 SandboxError
-├── ApiError                answer this request with the error envelope (status, message)
+├── ApiError                answer this request with the face's error body (status, message)
 ├── DroppedResponseError    raised on purpose after a response started: cut the connection
 ├── UnprocessableFileError  a job's file cannot be processed at all: the job ends ERROR
 ├── JobInterruptedError     cancelled or stopping mid-job: roll back, store nothing
@@ -18,7 +18,12 @@ class SandboxError(Exception):
 
 
 class ApiError(SandboxError):
-    """An error answer: HTTP status, the platform's message and optional vendor message."""
+    """An error answer: HTTP status, message, optional vendor message and error code.
+
+    The face that was called shapes the body (`sandbox.errors`): Open Connectors' envelope
+    uses `provider_message`; Salesforce's `[{"errorCode", "message"}]` and OAuth's
+    `{"error", "error_description"}` use `error_code` (a default per status when None).
+    """
 
     def __init__(
         self,
@@ -27,12 +32,14 @@ class ApiError(SandboxError):
         *,
         provider_message: str | None = None,
         headers: Mapping[str, str] | None = None,
+        error_code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
         self.provider_message = provider_message
         self.headers = dict(headers or {})
+        self.error_code = error_code
 
 
 class DroppedResponseError(SandboxError):
@@ -40,7 +47,14 @@ class DroppedResponseError(SandboxError):
 
 
 class UnprocessableFileError(SandboxError):
-    """The file as a whole cannot be processed; the job ends `ERROR` with this message."""
+    """The file as a whole cannot be processed; the job ends `ERROR` (Failed) with this message.
+
+    `unknown_field` names the first header name that is no field, for Salesforce's own wording.
+    """
+
+    def __init__(self, message: str, *, unknown_field: str | None = None) -> None:
+        super().__init__(message)
+        self.unknown_field = unknown_field
 
 
 class JobInterruptedError(SandboxError):

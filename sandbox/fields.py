@@ -36,6 +36,7 @@ _GENERIC_TYPE: dict[str, str] = {
 }
 # Salesforce cannot filter on long text areas; short ones (addresses) are filterable.
 _LONG_TEXT = 255
+DELETED_FIELD = "IsDeleted"
 
 
 def _label_of(name: str) -> str:
@@ -60,6 +61,9 @@ class FieldSpec:
     unique: bool = False
     digits: int | None = None
     reference_prefix: str | None = None
+    reference_to: str | None = None
+    relationship_name: str | None = None
+    id_lookup: bool = False
     generated_sql: str | None = None
     auto: AutoValue | None = None
 
@@ -122,6 +126,16 @@ class ObjectSpec:
     def id_field(self) -> FieldSpec:
         """The record id field (`Id` for Salesforce objects, `id` for marketing ones)."""
         return self.fields[0]
+
+    @property
+    def deleted_field(self) -> FieldSpec | None:
+        """`IsDeleted` on objects whose records can be deleted (to the recycle bin), else None."""
+        return self._by_lower.get(DELETED_FIELD.lower())
+
+    def relationship(self, name: str) -> FieldSpec | None:
+        """The reference field whose relationship is called `name` (`Account` -> `AccountId`)."""
+        wanted = name.lower()
+        return next((f for f in self.fields if (f.relationship_name or "").lower() == wanted), None)
 
     @property
     def table(self) -> str:

@@ -45,7 +45,12 @@ def read_page_token(token: str, job_id: int) -> int:
     return after
 
 
-def _page_size(raw: str | None) -> int:
+def page_size(raw: str | None) -> int:
+    """The `pageSize` asked for: 200 when absent, at most 2000.
+
+    Raises:
+        ApiError: 400 for anything but a positive whole number.
+    """
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not raw.isdigit() or int(raw) < 1:
@@ -63,7 +68,7 @@ async def job_status(request: Request, ctx: SandboxContext, hub: str) -> Respons
 async def job_errors(request: Request, ctx: SandboxContext, hub: str) -> Response:
     """`GET /hubs/{hub}/bulk/{id}/errors?pageSize=N&nextPage=TOKEN`, in file order."""
     job = await ctx.job_or_404(hub, request.path_params["job_id"])
-    size = _page_size(request.query_params.get("pageSize"))
+    size = page_size(request.query_params.get("pageSize"))
     token = request.query_params.get("nextPage")
     after = read_page_token(token, job.id) if token else 0
     rows = await run_in_threadpool(ctx.store.errors_page, job.id, after, size + 1)

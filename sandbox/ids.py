@@ -66,3 +66,19 @@ def record_ids(spec: ObjectSpec, first_seq: int, count: int) -> list[str]:
 def looks_like_id(value: str, key_prefix: str) -> bool:
     """Whether `value` is a well-formed 15- or 18-character id of an object with `key_prefix`."""
     return value.startswith(key_prefix) and _ID_RE.fullmatch(value) is not None
+
+
+def salesforce_seq(value: str, key_prefix: str) -> int | None:
+    """The sequence number an id made by `salesforce_ids` for `key_prefix` carries (its 15- or
+    18-character form), or None for anything else."""
+    if len(value) not in (15, 18) or not value.startswith(key_prefix + _POD):
+        return None
+    seq = 0
+    for char in value[5:15]:
+        digit = BASE62.find(char)
+        if digit < 0:
+            return None
+        seq = seq * 62 + digit
+    if seq < 1 or not salesforce_ids(key_prefix, seq, 1)[0].startswith(value):
+        return None
+    return seq

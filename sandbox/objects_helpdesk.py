@@ -76,18 +76,32 @@ def _pick(name: str, values: tuple[str, ...], **kw: Any) -> FieldSpec:
 
 
 def _common_head() -> tuple[FieldSpec, ...]:
-    return (FieldSpec("Id", "id", length=18, read_only=True, label="Record ID"),)
+    return (FieldSpec("Id", "id", length=18, read_only=True, label="Record ID", id_lookup=True),)
 
 
 def _common_tail() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec("CreatedDate", "datetime", read_only=True, auto="created"),
         FieldSpec("LastModifiedDate", "datetime", read_only=True, auto="modified"),
+        # Set by a Salesforce delete (the recycle bin); only queryAll sees such records.
+        FieldSpec("IsDeleted", "boolean", read_only=True, label="Deleted", default="false"),
     )
 
 
 def _external_id() -> FieldSpec:
-    return _text("External_Id__c", 255, external_id=True, unique=True)
+    return _text("External_Id__c", 255, external_id=True, unique=True, id_lookup=True)
+
+
+def _reference(name: str, label: str, to: str, prefix: str, relationship: str) -> FieldSpec:
+    return FieldSpec(
+        name,
+        "reference",
+        length=18,
+        label=label,
+        reference_prefix=prefix,
+        reference_to=to,
+        relationship_name=relationship,
+    )
 
 
 def _phones(*names: str) -> tuple[FieldSpec, ...]:
@@ -99,7 +113,7 @@ CONTACT = ObjectSpec(
     "Contact",
     (
         *_common_head(),
-        FieldSpec("AccountId", "reference", length=18, label="Account ID", reference_prefix="001"),
+        _reference("AccountId", "Account ID", "Account", "001", "Account"),
         _text("LastName", 80, required=True),
         _text("FirstName", 40),
         _pick("Salutation", SALUTATIONS, restricted=True),
@@ -112,7 +126,7 @@ CONTACT = ObjectSpec(
             generated_sql=_FULL_NAME_SQL,
         ),
         _text("Title", 128),
-        _text("Email", 80, "email"),
+        _text("Email", 80, "email", id_lookup=True),
         *_phones("Phone", "MobilePhone", "HomePhone", "OtherPhone", "Fax"),
         _text("Department", 80),
         FieldSpec("Birthdate", "date"),
@@ -148,7 +162,7 @@ LEAD = ObjectSpec(
             generated_sql=_FULL_NAME_SQL,
         ),
         _text("Title", 128),
-        _text("Email", 80, "email"),
+        _text("Email", 80, "email", id_lookup=True),
         *_phones("Phone", "MobilePhone"),
         _text("Website", 255, "url"),
         _pick("Status", LEAD_STATUSES, restricted=True, default=LEAD_STATUSES[0]),
@@ -174,7 +188,8 @@ ACCOUNT = ObjectSpec(
     "Account",
     (
         *_common_head(),
-        _text("Name", 255, required=True, label="Account Name"),
+        _text("Name", 255, required=True, label="Account Name", id_lookup=True),
+        _reference("ParentId", "Parent Account ID", "Account", "001", "Parent"),
         _pick("Type", ACCOUNT_TYPES, label="Account Type"),
         _pick("Industry", INDUSTRIES),
         _text("Website", 255, "url"),
@@ -207,14 +222,15 @@ CASE = ObjectSpec(
             read_only=True,
             label="Case Number",
             generated_sql="printf('%08d', \"_seq\")",
+            id_lookup=True,
         ),
         _text("Subject", 255),
         _text("Description", _LONG_TEXT, "textarea"),
         _pick("Status", CASE_STATUSES, restricted=True, default="New"),
         _pick("Priority", CASE_PRIORITIES, default="Medium"),
         _pick("Origin", CASE_ORIGINS, label="Case Origin"),
-        FieldSpec("ContactId", "reference", length=18, label="Contact ID", reference_prefix="003"),
-        FieldSpec("AccountId", "reference", length=18, label="Account ID", reference_prefix="001"),
+        _reference("ContactId", "Contact ID", "Contact", "003", "Contact"),
+        _reference("AccountId", "Account ID", "Account", "001", "Account"),
         _text("SuppliedEmail", 80, "email", label="Web Email"),
         _text("SuppliedName", 80, label="Web Name"),
         _text("SuppliedPhone", 40, label="Web Phone"),

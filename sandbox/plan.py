@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import compress
 
 from sandbox import checks as errs
+from sandbox.catalogue import resolve_object
 from sandbox.checks import NA, Rank, ValueCheck, value_checks
 from sandbox.exceptions import UnprocessableFileError
 from sandbox.fields import FieldSpec, ObjectSpec
@@ -14,6 +15,23 @@ from sandbox.screens import Screen, screen_of
 
 NULLS = frozenset(("", NA))
 SCREEN_ROWS = 1000
+
+
+def blank(value: str) -> bool:
+    """Null for the required check: empty, `#N/A`, or only white space (Salesforce trims
+    text values; `str.isspace` also counts tabs and no-break spaces)."""
+    return value in NULLS or value.isspace()
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A column naming a parent by external id (`Account.External_Id__c`): its values are
+    replaced by the parent's record id before the row is checked."""
+
+    column: int
+    reference: FieldSpec
+    parent: ObjectSpec
+    parent_field: FieldSpec
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,7 @@ class Plan:
     absent_defaults: list[FieldSpec]
     unique_columns: list[int]
     auto_fields: list[FieldSpec]
+    relations: list[Relation]
     # For `suspects`: each column's length limit, and the screens of its other checks.
     limits: tuple[int, ...]
     screens: list[tuple[int, Screen]]
@@ -78,8 +97,8 @@ class Plan:
             found.update(map(indexes.__getitem__, screen(columns[column])))
         for column in self.required_columns:
             values = columns[column]
-            if "" in values or NA in values:
-                found.update(compress(indexes, map(NULLS.__contains__, values)))
+            if "" in values or NA in values or any(map(str.isspace, values)):
+                found.update(compress(indexes, map(blank, values)))
         for column in self.read_only_columns:
             values = columns[column]
             if any(values):
@@ -100,10 +119,15 @@ class Plan:
             return errs.read_only_error(read_only)
         if inserting:
             missing = self.required_absent + [
-                fields[i].name for i in self.required_columns if row[i] in NULLS
+                fields[i].name for i in self.required_columns if blank(row[i])
             ]
         else:
-            missing = [fields[i].name for i in self.required_columns if row[i] == NA]
+            # An empty value leaves the stored one; `#N/A` or white space would blank it.
+            missing = [
+                fields[i].name
+                for i in self.required_columns
+                if row[i] == NA or (row[i] and row[i].isspace())
+            ]
         if missing:
             return errs.required_error(missing)
         for bound in self.checks:
@@ -113,7 +137,20 @@ class Plan:
         return None
 
 
-def _resolve_header(spec: ObjectSpec, header: list[str]) -> list[FieldSpec]:
+def _relation(spec: ObjectSpec, column: int, name: str) -> Relation | None:
+    """The parent lookup a header name like `Account.External_Id__c` asks for, if valid."""
+    relationship, dot, foreign = name.partition(".")
+    reference = spec.relationship(relationship) if dot else None
+    if reference is None or reference.reference_to is None:
+        return None
+    parent = resolve_object(spec.hub, reference.reference_to)
+    field = parent.field(foreign) if parent is not None else None
+    if parent is None or field is None or not field.external_id:
+        return None
+    return Relation(column, reference, parent, field)
+
+
+def _resolve_header(spec: ObjectSpec, header: list[str]) -> tuple[list[FieldSpec], list[Relation]]:
     if not header or all(name == "" for name in header):
         raise UnprocessableFileError("The file's header row is empty")
     blanks = [str(i + 1) for i, name in enumerate(header) if not name.strip()]
@@ -128,13 +165,26 @@ def _resolve_header(spec: ObjectSpec, header: list[str]) -> list[FieldSpec]:
     if duplicates:
         raise UnprocessableFileError(f"Duplicate field(s) in the header: {', '.join(duplicates)}")
     fields = [spec.field(name) for name in header]
+    relations = [
+        relation
+        for column, (name, field) in enumerate(zip(header, fields, strict=True))
+        if field is None and (relation := _relation(spec, column, name)) is not None
+    ]
+    for relation in relations:
+        fields[relation.column] = relation.reference
     unknown = [name for name, field in zip(header, fields, strict=True) if field is None]
     if unknown:
         raise UnprocessableFileError(
             f"No such field(s) on {spec.name}: {', '.join(unknown)} "
-            "(the header must hold the fields' API names)"
+            "(the header must hold the fields' API names)",
+            unknown_field=unknown[0],
         )
-    return [field for field in fields if field is not None]
+    known = [field for field in fields if field is not None]
+    names = [field.name for field in known]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:  # e.g. AccountId beside Account.External_Id__c
+        raise UnprocessableFileError(f"Duplicate field(s) in the header: {', '.join(twice)}")
+    return known, relations
 
 
 def compile_plan(spec: ObjectSpec, header: list[str], identifier: str | None) -> Plan:
@@ -144,7 +194,7 @@ def compile_plan(spec: ObjectSpec, header: list[str], identifier: str | None) ->
         UnprocessableFileError: blank, duplicate or unknown field names, or an upsert identifier
             missing from the header.
     """
-    fields = _resolve_header(spec, header)
+    fields, relations = _resolve_header(spec, header)
     identifier_column = None
     if identifier is not None:
         wanted = identifier.lower()
@@ -177,6 +227,7 @@ def compile_plan(spec: ObjectSpec, header: list[str], identifier: str | None) ->
             i for i, field in enumerate(fields) if field.unique and i != identifier_column
         ],
         auto_fields=[f for f in spec.fields if f.auto is not None],
+        relations=relations,
         limits=tuple(_limit(checks, i) for i in range(len(fields))),
         screens=_screens(checks),
     )

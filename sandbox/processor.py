@@ -16,25 +16,35 @@ import gc
 import json
 import random
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 from typing import cast
 
 from sandbox import checks as errs
 from sandbox.checks import NA
-from sandbox.db import ensure_index, quote
+from sandbox.csvfiles import CHUNK_ROWS, data_chunks, open_csv
+from sandbox.db import ensure_index
 from sandbox.exceptions import JobInterruptedError, UnprocessableFileError
 from sandbox.fields import ObjectSpec
 from sandbox.ids import record_ids
 from sandbox.plan import Plan, compile_plan
+from sandbox.relations import resolve_parents
+from sandbox.removals import (
+    Removal,
+    check_removal_header,
+    keep_seq,
+    next_seq,
+    purges,
+    removal_sql,
+)
 from sandbox.statements import build_statements
-from sandbox.upserts import Matcher, UniqueGuard
+from sandbox.upserts import Deleted, Matcher, UniqueGuard
 
-# The unit of look-ups, of cancel checks and of the order of fault draws (updates, then
-# inserts): another size would change which rows a seeded lock fault hits.
-CHUNK_ROWS = 5000
+__all__ = ["CHUNK_ROWS", "Faults", "FileOptions", "Outcome", "process_upload"]
+
 # What `json.dumps(record, ensure_ascii=False)` gives, without building an encoder per call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 # The csv module's field limit (128 KiB by default) is left alone: it is process-wide, and the
@@ -57,6 +67,20 @@ class Faults:
     rng: random.Random | None = None
 
 
+@dataclass(frozen=True)
+class FileOptions:
+    """How a file is read and what its rows do.
+
+    `removal`: the rows name records to delete (to the recycle bin) or hard delete; the file
+    holds exactly an `Id` column. `track_successes`: remember each stored row's id and whether
+    it was created (Salesforce's successful results).
+    """
+
+    delimiter: str = ","
+    removal: Removal | None = None
+    track_successes: bool = False
+
+
 def _nulled(row: list[str]) -> list[str]:
     """The row with `#N/A` as None, which binds as NULL (guards treat None as null too)."""
     return cast("list[str]", [None if value == NA else value for value in row])
@@ -77,42 +101,58 @@ def _relaxed_gc() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _chunks(reader: Iterator[list[str]]) -> Iterator[list[list[str]]]:
-    rows = filter(None, reader)  # a blank line is no record
-    while chunk := list(islice(rows, CHUNK_ROWS)):
-        yield chunk
-
-
 class _Writer:
     """Checks and writes the records of one job, chunk by chunk."""
 
     def __init__(
-        self, conn: sqlite3.Connection, job_id: int, plan: Plan, now: str, faults: Faults
+        self,
+        conn: sqlite3.Connection,
+        job_id: int,
+        plan: Plan,
+        now: str,
+        faults: Faults,
+        options: FileOptions,
     ) -> None:
         self.conn, self.job_id, self.plan, self.faults = conn, job_id, plan, faults
+        self.now, self.removal, self.track = now, options.removal, options.track_successes
         spec = plan.spec
-        row = conn.execute(
-            f'SELECT COALESCE(MAX("_seq"), 0) + 1 FROM {quote(spec.table)}'  # noqa: S608
-        ).fetchone()
-        # SQLite gives each inserted row MAX(_seq) + 1: we hold the write lock, so this
-        # counter and the table agree, and the ids computed here are the ids stored.
-        self.next_seq: int = row[0]
+        # We hold the write lock: the ids computed from this counter are the ids stored.
+        self.next_seq: int = next_seq(conn, spec)
         self.errors: list[tuple[int, int, str, str]] = []
+        self.successes: list[tuple[int, int, int, int | None, bytes, str | None]] = []
+        self.originals: dict[int, list[str]] = {}
+        self.chunk_first = 0
         self.failed = 0
         self.statements = build_statements(plan, now)
         self.matcher: Matcher | None = None
         if plan.identifier_column is not None:
             identifier = plan.fields[plan.identifier_column]
             ensure_index(conn, spec, identifier)
-            self.matcher = Matcher(conn, spec, identifier, plan.identifier_column)
+            deleted: Deleted = "include" if self.removal == "hardDelete" else "exclude"
+            self.matcher = Matcher(conn, spec, identifier, plan.identifier_column, deleted)
         self.guard = UniqueGuard(conn, spec, [(i, plan.fields[i]) for i in plan.unique_columns])
         self.per_row = self.guard.active or faults.rng is not None
 
     def fail(self, number: int, row: list[str], error: str) -> None:
-        """Record a per-record error."""
+        """Record a per-record error (with the row as uploaded)."""
+        row = self.originals.get(number, row)
         record = dict(zip(self.plan.header, row, strict=False))
         self.errors.append((self.job_id, number, error, _to_json(record)))
         self.failed += 1
+
+    def _track(
+        self, numbers: list[int], *, first_seq: int = 0, ids: list[str] | None = None
+    ) -> None:
+        """Remember the rows stored: created ones by their first sequence number (their ids
+        follow from it), updated or deleted ones with their ids."""
+        if self.track and numbers:
+            blob = array("q", numbers).tobytes()
+            entry: tuple[int, int, int, int | None, bytes, str | None]
+            if ids is not None:
+                entry = (self.job_id, self.chunk_first, 0, None, blob, ",".join(ids))
+            else:
+                entry = (self.job_id, self.chunk_first, 1, first_seq, blob, None)
+            self.successes.append(entry)
 
     def _shaped(
         self, first_number: int, rows: list[list[str]]
@@ -133,22 +173,37 @@ class _Writer:
 
     def run_chunk(self, first_number: int, rows: list[list[str]]) -> None:
         """Check and write one chunk of data rows, the first being record `first_number`."""
+        self.chunk_first = first_number
         rows, numbers = self._shaped(first_number, rows)
+        if self.plan.relations and rows:
+            rows, numbers = resolve_parents(
+                self.conn, self.plan, rows, numbers, self.fail, self.originals
+            )
         suspects = self.plan.suspects(rows) if rows else set()
         if self.guard.active:
             self.guard.prefetch(rows)
-        if self.matcher is not None:
+        if self.removal is not None:
+            self._remove(rows, numbers, suspects)
+        elif self.matcher is not None:
             self._upsert(rows, numbers, suspects)
         elif suspects:
             self._insert(*self._judged(rows, numbers, suspects))
         else:
             self._insert(rows, numbers)
+        self.originals.clear()
         if self.errors:
             self.conn.executemany(
                 "INSERT INTO job_errors (job_id, record_number, error, record) VALUES (?, ?, ?, ?)",
                 self.errors,
             )
             self.errors.clear()
+        if self.successes:
+            self.conn.executemany(
+                "INSERT INTO job_successes (job_id, first_number, created, first_seq, numbers, "
+                "ids) VALUES (?, ?, ?, ?, ?, ?)",
+                self.successes,
+            )
+            self.successes.clear()
 
     def _judged(
         self, rows: list[list[str]], numbers: list[int], suspects: set[int]
@@ -194,13 +249,16 @@ class _Writer:
         ids = record_ids(self.plan.spec, self.next_seq, len(rows)) if needs_ids else []
         if self.per_row:
             kept: list[list[str]] = []
+            kept_numbers: list[int] = []
             for number, row in zip(numbers, rows, strict=True):
                 record_id = ids[len(kept)]  # a rejected row uses up no id
                 if self._passes(number, row, record_id, None):
                     if self.guard.active:
                         self.guard.remember(row, record_id)
                     kept.append(row)
-            rows = kept
+                    kept_numbers.append(number)
+            rows, numbers = kept, kept_numbers
+        self._track(numbers, first_seq=self.next_seq)
         columns = statements.insert_columns
         if columns is not None:
             rows = [[row[i] for i in columns] for row in rows]
@@ -227,6 +285,8 @@ class _Writer:
         insert_rows: list[list[str]] = []
         insert_numbers: list[int] = []
         params: list[list[str | int | None]] = []
+        updated: list[int] = []
+        updated_ids: list[str] = []
         for k, row, match, refusal in self.matcher.resolve(rows):
             error = refusal
             if error is None and k in suspects:
@@ -241,9 +301,36 @@ class _Writer:
                     self.guard.remember(row, match[0])
                 # "" binds None: the stored value is kept (see `sandbox.statements`).
                 params.append([*(row[i] or None for i in writable), match[1]])
+                updated.append(numbers[k])
+                updated_ids.append(match[0])
         if params:
             self.conn.executemany(self.statements.update_sql, params)
+        self._track(updated, ids=updated_ids)
         self._insert(insert_rows, insert_numbers)
+
+    def _remove(self, rows: list[list[str]], numbers: list[int], suspects: set[int]) -> None:
+        """Delete (to the recycle bin) or hard delete the records the rows name by `Id`."""
+        assert self.matcher is not None
+        seqs: list[tuple[int]] = []
+        removed: list[int] = []
+        removed_ids: list[str] = []
+        for k, row, match, refusal in self.matcher.resolve(rows):
+            error = refusal
+            if error is None and k in suspects:
+                error = self.plan.first_error(row, False)
+            if error is not None or match is None:
+                self.fail(numbers[k], row, error or errs.unknown_id_error("Id"))
+            elif self._passes(numbers[k], row, match[0], match[0]):
+                seqs.append((match[1],))
+                removed.append(numbers[k])
+                removed_ids.append(match[0])
+        spec = self.plan.spec
+        assert self.removal is not None
+        if seqs and purges(spec, self.removal):  # the purged records' ids are never given again
+            keep_seq(self.conn, spec, self.next_seq - 1, start=True)
+        sql = removal_sql(spec, self.removal, self.now)
+        self.conn.executemany(sql, seqs)
+        self._track(removed, ids=removed_ids)
 
 
 def process_upload(
@@ -256,26 +343,34 @@ def process_upload(
     now: str,
     faults: Faults,
     should_stop: Callable[[], bool],
+    options: FileOptions | None = None,
 ) -> Outcome:
-    """Check and store every record of the file at `path` inside the caller's transaction.
+    """Check and store (or delete) every record of the file at `path` inside the caller's
+    transaction.
 
     Raises:
         UnprocessableFileError: the file cannot be processed at all (the job ends `ERROR`).
         JobInterruptedError: `should_stop()` turned true between two chunks.
     """
-    with _relaxed_gc(), path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
+    options = options or FileOptions()
+    handle, reader = open_csv(path, options.delimiter)
+    with _relaxed_gc(), handle:
         try:
             header = next(reader, None)
             if header is None:
                 raise UnprocessableFileError("The file has no header row")
-            writer = _Writer(conn, job_id, compile_plan(spec, header, identifier), now, faults)
+            if options.removal is not None:
+                check_removal_header(header, options.removal)
+                identifier = spec.id_field.name
+            plan = compile_plan(spec, header, identifier)
+            writer = _Writer(conn, job_id, plan, now, faults, options)
             records = 0
-            for chunk in _chunks(reader):
+            for chunk in data_chunks(reader):
                 if should_stop():
                     raise JobInterruptedError
                 writer.run_chunk(records + 1, chunk)
                 records += len(chunk)
+            keep_seq(conn, spec, writer.next_seq - 1, start=False)
         except UnicodeDecodeError as exc:
             line = reader.line_num + 1
             message = f"The file is not valid UTF-8 (near line {line}): {exc.reason}"

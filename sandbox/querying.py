@@ -10,14 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.ceql import Query
-from sandbox.db import quote
+from sandbox.db import quote, read_only
 from sandbox.fields import FieldSpec, ObjectSpec
 
 _ROWS_PER_CHUNK = 2000
+Row = tuple[object, ...]
+# Given the result's columns, what to do to each row before it is written (None: nothing).
+Transform = Callable[[list[str]], Callable[[Row], Row] | None]
 _RESULT_TABLE = "result"
 
 
@@ -61,26 +65,56 @@ def _json_value(field: FieldSpec | None, column: str) -> str:
 
 def _open(path: Path) -> tuple[sqlite3.Connection, list[str]]:
     # Read-only, and usable from the thread pool threads a streaming answer runs in.
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    conn = read_only(path)
     columns = [row[1] for row in conn.execute(f"PRAGMA table_info({_RESULT_TABLE})")]
     return conn, columns
 
 
-def _rows(conn: sqlite3.Connection, select: str) -> Iterator[list[tuple[object, ...]]]:
-    cursor = conn.execute(f"SELECT {select} FROM {_RESULT_TABLE} ORDER BY rowid")  # noqa: S608
+def _rows(
+    conn: sqlite3.Connection, select: str, after: int = 0, limit: int = -1
+) -> Iterator[list[tuple[object, ...]]]:
+    """The result's rows after row number `after` (at most `limit`; -1: all), in order."""
+    cursor = conn.execute(
+        f"SELECT {select} FROM {_RESULT_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+        (after, limit),
+    )
     while rows := cursor.fetchmany(_ROWS_PER_CHUNK):
         yield rows
 
 
-def csv_chunks(path: Path) -> Iterator[bytes]:
-    """The result as CSV: the header (record id first), then one line per record."""
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a result is written as CSV (the csv module's defaults: Open Connectors' downloads)."""
+
+    delimiter: str = ","
+    lineterminator: str = "\r\n"
+    quote_all: bool = False  # Salesforce quotes every value
+
+
+def csv_chunks(
+    path: Path,
+    style: CsvStyle | None = None,
+    *,
+    after: int = 0,
+    limit: int = -1,
+    transform: Transform | None = None,
+) -> Iterator[bytes]:
+    """The result as CSV: the header (its columns in order), then rows `after`+1 onwards (at
+    most `limit`), each passed through what `transform` makes of the columns, if anything."""
+    style = style or CsvStyle()
     conn, columns = _open(path)
     try:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(
+            buffer,
+            delimiter=style.delimiter,
+            lineterminator=style.lineterminator,
+            quoting=csv.QUOTE_ALL if style.quote_all else csv.QUOTE_MINIMAL,
+        )
         writer.writerow(columns)
-        for rows in _rows(conn, ", ".join(quote(c) for c in columns)):
-            writer.writerows(rows)
+        convert = transform(columns) if transform is not None else None
+        for rows in _rows(conn, ", ".join(quote(c) for c in columns), after, limit):
+            writer.writerows(rows if convert is None else map(convert, rows))
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()

@@ -1,5 +1,8 @@
 """Worker threads that run jobs from a queue: CREATED -> RUNNING -> COMPLETED | ERROR.
 
+Jobs of both faces alike: a Salesforce ingest job waits OPEN for its data and its close, then
+is queued as CREATED (UploadComplete); what differs per face is in `sandbox.work`.
+
 An upload's records, errors and outcome commit in one transaction of the records database,
 then the job is marked COMPLETED. Cancelling or stopping rolls the transaction back, so a job
 left RUNNING by a stop is redone from scratch on restart. Uploads write one at a time (SQLite
@@ -17,17 +20,23 @@ from pathlib import Path
 
 from sandbox.callbacks import CallbackSender
 from sandbox.catalogue import resolve_object
-from sandbox.ceql import parse_query
 from sandbox.config import SandboxConfig
 from sandbox.exceptions import JobInterruptedError, QueryError, UnprocessableFileError
 from sandbox.faults import job_rng
-from sandbox.jobs import Job, JobStatus, callback_body, salesforce_timestamp
+from sandbox.jobs import Face, Job, JobStatus, callback_body, salesforce_timestamp
 from sandbox.processor import Faults, process_upload
 from sandbox.querying import result_path, run_query
 from sandbox.store import Store
+from sandbox.work import (
+    NO_DATA_MESSAGE,
+    failure_message,
+    job_query,
+    line_ending_error,
+    simulated_failure,
+    upload_plan,
+)
 
 logger = logging.getLogger("sandbox.runner")
-JOB_ERROR_MESSAGE = "The vendor failed to process the job (simulated: sandbox job_error_rate)."
 _LOCK_POLL_S = 0.2
 
 
@@ -131,7 +140,7 @@ class JobRunner:
         if stuck:
             return  # stays RUNNING until cancelled (or redone by a restart)
         if failing:
-            self._error(job_id, JOB_ERROR_MESSAGE)
+            self._error(job_id, simulated_failure(job))
             return
 
         def should_stop() -> bool:
@@ -162,8 +171,19 @@ class JobRunner:
     def _upload(self, job: Job, faults: Faults, should_stop: Callable[[], bool]) -> None:
         spec = resolve_object(job.hub, job.object_name)
         if spec is None or job.file is None:
-            self._error(job.id, "The job's object or file is unknown")
+            salesforce = job.face is Face.SALESFORCE and spec is not None
+            self._error(
+                job.id, NO_DATA_MESSAGE if salesforce else "The job's object or file is unknown"
+            )
             return
+        try:
+            wrong_ending = line_ending_error(job, Path(job.file))
+        except FileNotFoundError:
+            wrong_ending = "The uploaded file is no longer available"
+        if wrong_ending is not None:
+            self._error(job.id, wrong_ending)
+            return
+        identifier, options = upload_plan(job)
         conn = self.store.records_connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -172,10 +192,11 @@ class JobRunner:
                 spec=spec,
                 job_id=job.id,
                 path=Path(job.file),
-                identifier=job.identifier,
+                identifier=identifier,
                 now=salesforce_timestamp(),
                 faults=faults,
                 should_stop=should_stop,
+                options=options,
             )
             self.store.save_outcome(conn, job.id, outcome.records, outcome.failed)
             with self._commit_lock:
@@ -187,7 +208,7 @@ class JobRunner:
                 )
         except UnprocessableFileError as exc:
             conn.execute("ROLLBACK")
-            self._error(job.id, str(exc))
+            self._error(job.id, failure_message(job, exc))
             return
         except FileNotFoundError:
             conn.execute("ROLLBACK")
@@ -204,7 +225,7 @@ class JobRunner:
 
     def _query(self, job: Job, should_stop: Callable[[], bool]) -> None:
         try:
-            query = parse_query(job.hub, job.query or "")
+            query = job_query(job)
         except QueryError as exc:
             self._error(job.id, str(exc))
             return
@@ -231,7 +252,8 @@ class JobRunner:
         job = self.store.job(job_id)
         if job is None:
             return
-        if job.kind == "upload" and job.file:
+        # A Salesforce job's file stays until the job is deleted: its results are read from it.
+        if job.kind == "upload" and job.file and job.face is not Face.SALESFORCE:
             Path(job.file).unlink(missing_ok=True)
         if job.callback_url:
             self.callbacks.send(job.callback_url, callback_body(job, self.config.complete_spelling))

@@ -16,6 +16,7 @@ from sandbox.config import SandboxConfig
 from sandbox.context import SandboxContext
 from sandbox.faults import RequestFaults
 from sandbox.runner import JobRunner
+from sandbox.sf.tokens import Tokens
 from sandbox.store import Store
 
 _START_TIMEOUT_S = 15.0
@@ -57,6 +58,36 @@ class RunningSandbox:
     def authorization(self) -> str:
         """The exact `Authorization` header value the sandbox accepts."""
         return self.config.authorization()
+
+    @property
+    def salesforce_instance_url(self) -> str:
+        """The Salesforce face's instance URL (also its login URL), e.g. `http://127.0.0.1:8787`."""
+        return self.base_url.removesuffix(API_PREFIX)
+
+    @property
+    def salesforce_token(self) -> str:
+        """The Salesforce face's static access token (it never expires)."""
+        return self.config.salesforce_token.get_secret_value()
+
+    @property
+    def oauth_client_id(self) -> str:
+        """The connected app's client id (client credentials, refresh token, JWT `iss`)."""
+        return self.config.oauth_client_id
+
+    @property
+    def oauth_client_secret(self) -> str:
+        """The connected app's client secret."""
+        return self.config.oauth_client_secret.get_secret_value()
+
+    @property
+    def refresh_token(self) -> str:
+        """The refresh token the refresh-token grant accepts (until revoked)."""
+        return self.config.refresh_token.get_secret_value()
+
+    @property
+    def salesforce_username(self) -> str:
+        """The run-as user (the JWT bearer flow's `sub`)."""
+        return self.config.salesforce_username
 
     def stop(self) -> None:
         """Stop serving, stop the workers (a running job rolls back), close the database."""
@@ -133,7 +164,7 @@ def start_sandbox(
     key = config.signature_key.get_secret_value() if config.signature_key else None
     callbacks = CallbackSender(key)
     runner = JobRunner(store, config, callbacks, files_dir)
-    ctx = SandboxContext(config, store, runner, RequestFaults(config), files_dir)
+    ctx = SandboxContext(config, store, runner, RequestFaults(config), files_dir, Tokens(config))
     try:
         sock = _bind(host, port)
     except OSError:

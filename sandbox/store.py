@@ -2,22 +2,24 @@
 
 Job rows are small and written often (create, status, cancel); records are written by one long
 transaction per job. Keeping them apart means creating or cancelling a job never waits for a
-job being processed. A job's records, its per-record errors and its outcome (counts) commit
-together in the records database; a restart that finds an outcome for a job still marked
-RUNNING completes it instead of redoing it.
+job being processed. A job's records, its per-record errors, the rows it stored (for a
+Salesforce job's results) and its outcome (counts) commit together in the records database; a
+restart that finds an outcome for a job still marked RUNNING completes it instead of redoing it.
+A database made by an older sandbox gains the columns added since.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sandbox.catalogue import all_objects, resolve_object
-from sandbox.db import Database, ensure_index, quote
+from sandbox.db import Database, add_missing_columns, ensure_index, quote
 from sandbox.fields import FieldSpec, ObjectSpec
-from sandbox.jobs import UNFINISHED, Job, JobStatus
+from sandbox.jobs import UNFINISHED, Face, Job, JobStatus, Operation, now_ms
 
 _JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,6 +40,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     status_message TEXT
 );
 """
+# Columns added since the first sandbox: a database it made gains them at start-up.
+_JOB_COLUMNS_ADDED = {
+    "face": "TEXT NOT NULL DEFAULT 'oc'",
+    "operation": "TEXT NOT NULL DEFAULT 'insert'",
+    "delimiter": "TEXT NOT NULL DEFAULT ','",
+    "line_ending": "TEXT NOT NULL DEFAULT 'LF'",
+    "api_version": "TEXT NOT NULL DEFAULT ''",
+    "created_ms": "INTEGER NOT NULL DEFAULT 0",
+    "finished_ms": "INTEGER",
+}
 _RECORDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS job_errors (
     job_id INTEGER NOT NULL,
@@ -51,11 +63,27 @@ CREATE TABLE IF NOT EXISTS job_outcomes (
     records_count INTEGER NOT NULL,
     failed_count INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS job_successes (
+    job_id INTEGER NOT NULL,
+    first_number INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    first_seq INTEGER,
+    numbers BLOB NOT NULL,
+    ids TEXT,
+    PRIMARY KEY (job_id, first_number, created)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sequences (
+    tbl TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
 """
+# The records database's tables that hold a job's own rows (a deleted job leaves none).
+_JOB_TABLES = ("job_errors", "job_outcomes", "job_successes")
 _FIRST_JOB_ID = 1001
 _JOB_COLUMNS = (
     "id, hub, object_name, kind, status, created_date, path, file, identifier, serial, query, "
-    "callback_url, records_count, failed_count, status_message"
+    "callback_url, records_count, failed_count, status_message, face, operation, delimiter, "
+    "line_ending, api_version, created_ms, finished_ms"
 )
 
 
@@ -87,6 +115,13 @@ def _row_to_job(row: tuple[Any, ...]) -> Job:
         records_count=row[12],
         failed_count=row[13],
         status_message=row[14],
+        face=Face(row[15]),
+        operation=Operation(row[16]),
+        delimiter=row[17],
+        line_ending=row[18],
+        api_version=row[19],
+        created_ms=row[20],
+        finished_ms=row[21],
     )
 
 
@@ -96,6 +131,7 @@ class Store:
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
         self.jobs_db = Database(db_path, _JOBS_SCHEMA)
+        add_missing_columns(self.jobs_db.connection(), "jobs", _JOB_COLUMNS_ADDED)
         # Uploads checkpoint the records database themselves, once their job reads COMPLETED.
         self.records_db = Database(records_db_path(db_path), _RECORDS_SCHEMA, autocheckpoint=False)
         conn = self.records_db.connection()
@@ -123,6 +159,8 @@ class Store:
         columns = ", ".join(_column_sql(f) for f in spec.fields)
         table = quote(spec.table)
         conn.execute(f'CREATE TABLE IF NOT EXISTS {table} ("_seq" INTEGER PRIMARY KEY, {columns})')
+        stored = {f.name: "TEXT" for f in spec.fields if f.generated_sql is None}
+        add_missing_columns(conn, spec.table, stored)
         # No index on the record id: inserts stay cheap; one is made when an upsert needs it.
         for field in spec.fields:
             if field.unique or field.external_id:
@@ -136,7 +174,7 @@ class Store:
         cursor = conn.execute(
             f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ("  # noqa: S608
             f"(SELECT COALESCE(MAX(id), {_FIRST_JOB_ID - 1}) + 1 FROM jobs), "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 job.hub,
                 job.object_name,
@@ -152,6 +190,13 @@ class Store:
                 job.records_count,
                 job.failed_count,
                 job.status_message,
+                job.face.value,
+                job.operation.value,
+                job.delimiter,
+                job.line_ending,
+                job.api_version,
+                job.created_ms,
+                job.finished_ms,
             ),
         )
         (job_id,) = cursor.fetchone()
@@ -173,15 +218,61 @@ class Store:
         message: str | None = None,
         records: int | None = None,
         failed: int | None = None,
+        from_: Iterable[JobStatus] = UNFINISHED,
     ) -> bool:
-        """Move an unfinished job to `status`; False when the job was already terminal."""
+        """Move a job whose status is one of `from_` (unfinished ones by default) to `status`;
+        False when it was in another (e.g. already terminal). A terminal status stamps the
+        job's `finished_ms`."""
+        sources = [s.value for s in from_]
+        finished = now_ms() if status.is_terminal() else None
+        sql = (
+            "UPDATE jobs SET status = ?, status_message = COALESCE(?, status_message), "  # noqa: S608
+            "records_count = COALESCE(?, records_count), failed_count = COALESCE(?, failed_count), "
+            "finished_ms = COALESCE(?, finished_ms) "
+            f"WHERE id = ? AND status IN ({', '.join('?' * len(sources))})"
+        )
         cursor = self.connection().execute(
-            "UPDATE jobs SET status = ?, status_message = COALESCE(?, status_message), "
-            "records_count = COALESCE(?, records_count), failed_count = COALESCE(?, failed_count) "
-            "WHERE id = ? AND status IN (?, ?)",
-            (status.value, message, records, failed, job_id, *UNFINISHED),
+            sql,
+            (status.value, message, records, failed, finished, job_id, *sources),
         )
         return cursor.rowcount == 1
+
+    def attach_file(self, job_id: int, file: Path) -> bool:
+        """Give an Open job its data; False when it is not Open or already has a file."""
+        cursor = self.connection().execute(
+            "UPDATE jobs SET file = ? WHERE id = ? AND status = ? AND file IS NULL",
+            (str(file), job_id, JobStatus.OPEN.value),
+        )
+        return cursor.rowcount == 1
+
+    def delete_job(self, job_id: int) -> None:
+        """Forget a job: its row, and its errors, successes and outcome in the records database."""
+        self.connection().execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        conn = self.records_connection()
+        for table in _JOB_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))  # noqa: S608
+
+    def jobs_after(
+        self,
+        hub: str,
+        face: Face,
+        kind: str | None,
+        cursor: int,
+        *,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Job]:
+        """Up to `limit` jobs of a hub and face (and kind, unless None) beyond `cursor` (an id)
+        in the order asked; `cursor` 0 starts from the beginning."""
+        before = newest_first and cursor > 0
+        kinds = (kind, kind) if kind is not None else ("upload", "query")
+        sql = (
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE hub = ? AND face = ? "  # noqa: S608
+            f"AND kind IN (?, ?) AND id {'<' if before else '>'} ? "
+            f"ORDER BY id {'DESC' if newest_first else 'ASC'} LIMIT ?"
+        )
+        rows = self.connection().execute(sql, (hub, face.value, *kinds, cursor, limit))
+        return [_row_to_job(row) for row in rows]
 
     def unfinished_jobs(self) -> list[int]:
         """Ids of the jobs a restart must redo, oldest first."""

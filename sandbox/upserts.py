@@ -1,12 +1,15 @@
 """Matching records by value: upsert identifiers and unique fields, one batched lookup a chunk.
 
 Values match case-insensitively (Salesforce external ids do; SQLite's NOCASE folds ASCII).
+Records in the recycle bin (`IsDeleted`) are matched by nothing but a hard delete, and are
+told apart so an update or delete of one fails `ENTITY_IS_DELETED`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from typing import Literal
 
 from sandbox import checks as errs
 from sandbox.checks import NA
@@ -15,21 +18,38 @@ from sandbox.fields import FieldSpec, ObjectSpec
 
 _IN_BATCH = 500
 Match = tuple[str, int]
+Deleted = Literal["exclude", "include", "only"]
+
+
+def deleted_sql(spec: ObjectSpec, deleted: Deleted) -> str:
+    """An SQL condition keeping the records `deleted` asks for ("1" for objects without bin)."""
+    field = spec.deleted_field
+    if field is None or deleted == "include":
+        return "1"
+    column = quote(field.name)
+    if deleted == "only":
+        return f"{column} = 'true'"
+    return f"({column} IS NULL OR {column} <> 'true')"
 
 
 def lookup(
-    conn: sqlite3.Connection, spec: ObjectSpec, field: FieldSpec, values: set[str]
+    conn: sqlite3.Connection,
+    spec: ObjectSpec,
+    field: FieldSpec,
+    values: set[str],
+    deleted: Deleted = "exclude",
 ) -> dict[str, list[Match]]:
     """Stored records whose `field` equals one of `values`: lower-cased value -> (id, seq)s."""
     found: dict[str, list[Match]] = {}
     ordered = sorted(values)
     column, id_column = quote(field.name), quote(spec.id_field.name)
+    keep = deleted_sql(spec, deleted)
     for start in range(0, len(ordered), _IN_BATCH):
         batch = ordered[start : start + _IN_BATCH]
         rows = conn.execute(
             f'SELECT {column}, {id_column}, "_seq" FROM {quote(spec.table)} '  # noqa: S608
             f"WHERE {column} COLLATE {collation(field)} IN ({', '.join('?' * len(batch))}) "
-            'ORDER BY "_seq"',
+            f'AND {keep} ORDER BY "_seq"',
             batch,
         )
         fold = field.native != "id"
@@ -39,18 +59,30 @@ def lookup(
 
 
 class Matcher:
-    """Resolves each upsert row to an existing record (update) or none (insert)."""
+    """Resolves each upsert row to an existing record (update) or none (insert).
+
+    `deleted="include"` (a hard delete) matches records in the recycle bin too.
+    """
 
     def __init__(
-        self, conn: sqlite3.Connection, spec: ObjectSpec, field: FieldSpec, column: int
+        self,
+        conn: sqlite3.Connection,
+        spec: ObjectSpec,
+        field: FieldSpec,
+        column: int,
+        deleted: Deleted = "exclude",
     ) -> None:
         self.conn, self.spec, self.field, self.column = conn, spec, field, column
+        self.deleted = deleted
         self.seen: set[str] = set()
+        self.binned: set[str] = set()
 
-    def _no_match_error(self) -> str | None:
+    def _no_match_error(self, key: str) -> str | None:
         if not self.field.read_only:
             return None
         if self.field.native == "id":
+            if key in self.binned:
+                return errs.entity_deleted_error()
             return errs.unknown_id_error(self.field.name)
         return errs.read_only_error([self.field.name])
 
@@ -70,7 +102,11 @@ class Matcher:
             else:
                 self.seen.add(key)
                 candidates.append((index, row, key))
-        found = lookup(self.conn, self.spec, self.field, {row[column] for _, row, _ in candidates})
+        values = {row[column] for _, row, _ in candidates}
+        found = lookup(self.conn, self.spec, self.field, values, self.deleted)
+        if self.field.native == "id" and self.deleted == "exclude" and self.spec.deleted_field:
+            missing = {value for value in values if value not in found}
+            self.binned = set(lookup(self.conn, self.spec, self.field, missing, "only"))
         for index, row, key in candidates:
             matches = found.get(key, [])
             if len(matches) > 1:
@@ -80,7 +116,7 @@ class Matcher:
             elif matches:
                 yield index, row, matches[0], None
             else:
-                yield index, row, None, self._no_match_error()
+                yield index, row, None, self._no_match_error(key)
 
 
 class UniqueGuard:

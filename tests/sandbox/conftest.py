@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -149,3 +151,137 @@ def loaded_contacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         assert status["recordsFailedCount"] == 0
         yield loaded
         loaded.http.close()
+
+
+SF_VERSION = "62.0"
+SF_DONE = {"JobComplete", "Failed", "Aborted"}
+
+
+@dataclass
+class Sf:
+    """A thin httpx wrapper speaking to one sandbox's Salesforce face (Bulk API 2.0)."""
+
+    sandbox: RunningSandbox
+    http: httpx.Client
+
+    def create(self, obj: str, operation: str, **extra: Any) -> dict[str, Any]:
+        answer = self.http.post(
+            "jobs/ingest", json={"object": obj, "operation": operation, **extra}
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["state"] == "Open"
+        return dict(answer.json())
+
+    def put(
+        self, job_id: str, content: str | bytes, content_type: str = "text/csv; charset=UTF-8"
+    ) -> httpx.Response:
+        return self.http.put(
+            f"jobs/ingest/{job_id}/batches", content=content, headers={"Content-Type": content_type}
+        )
+
+    def set_state(self, job_id: str, state: str, kind: str = "ingest") -> httpx.Response:
+        return self.http.patch(f"jobs/{kind}/{job_id}", json={"state": state})
+
+    def info(self, job_id: str, kind: str = "ingest") -> dict[str, Any]:
+        answer = self.http.get(f"jobs/{kind}/{job_id}")
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def wait(self, job_id: str, kind: str = "ingest", timeout: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while (info := self.info(job_id, kind))["state"] not in SF_DONE:
+            assert time.monotonic() < deadline, f"job {job_id} still {info}"
+            time.sleep(0.02)
+        return info
+
+    def start(self, obj: str, operation: str, content: str | bytes, **extra: Any) -> str:
+        """Create, upload and close a job; its id."""
+        job_id = str(self.create(obj, operation, **extra)["id"])
+        assert self.put(job_id, content).status_code == 201
+        closed = self.set_state(job_id, "UploadComplete")
+        assert closed.status_code == 200, closed.text
+        return job_id
+
+    def ingest(
+        self, obj: str, operation: str, content: str | bytes, **extra: Any
+    ) -> tuple[str, dict[str, Any]]:
+        job_id = self.start(obj, operation, content, **extra)
+        return job_id, self.wait(job_id)
+
+    def results(self, job_id: str, kind: str) -> list[dict[str, str]]:
+        answer = self.http.get(f"jobs/ingest/{job_id}/{kind}")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "text/csv; charset=UTF-8"
+        return list(csv.DictReader(io.StringIO(answer.text)))
+
+    def query(self, soql: str, operation: str = "query") -> tuple[str, dict[str, Any]]:
+        answer = self.http.post("jobs/query", json={"operation": operation, "query": soql})
+        assert answer.status_code == 200, answer.text
+        job_id = str(answer.json()["id"])
+        return job_id, self.wait(job_id, "query")
+
+    def rows(self, soql: str, operation: str = "query", page: int = 50_000) -> list[dict[str, str]]:
+        """Every row of a query, over all its pages."""
+        job_id, info = self.query(soql, operation)
+        assert info["state"] == "JobComplete", info
+        rows: list[dict[str, str]] = []
+        locator: str | None = None
+        while True:
+            params: dict[str, Any] = {"maxRecords": page}
+            if locator:
+                params["locator"] = locator
+            answer = self.http.get(f"jobs/query/{job_id}/results", params=params)
+            assert answer.status_code == 200, answer.text
+            page_rows = list(csv.DictReader(io.StringIO(answer.text)))
+            assert int(answer.headers["Sforce-NumberOfRecords"]) == len(page_rows)
+            rows += page_rows
+            locator = answer.headers["Sforce-Locator"]
+            if locator == "null":
+                return rows
+
+
+def sf_client(sandbox: RunningSandbox, token: str | None = None) -> httpx.Client:
+    """An httpx client of the Salesforce face's `/services/data/vXX.X/` with a bearer token."""
+    return httpx.Client(
+        base_url=f"{sandbox.salesforce_instance_url}/services/data/v{SF_VERSION}/",
+        headers={"Authorization": f"Bearer {token or sandbox.salesforce_token}"},
+        timeout=30,
+    )
+
+
+@dataclass
+class Faces:
+    """Both faces of one sandbox."""
+
+    oc: Api
+    sf: Sf
+
+
+@pytest.fixture(scope="session")
+def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
+    """One default sandbox shared by the whole session, through both faces (tests use values
+    of their own, so that they need not know what others stored)."""
+    db_path: Path = tmp_path_factory.mktemp("sandbox") / "sandbox.db"
+    with start_sandbox(SandboxConfig(db_path=db_path)) as sandbox:
+        both = Faces(_api(sandbox), Sf(sandbox, sf_client(sandbox)))
+        yield both
+        both.oc.http.close()
+        both.sf.http.close()
+
+
+SfStarter = Callable[..., Faces]
+
+
+@pytest.fixture
+def start_sf(start: Starter) -> Iterator[SfStarter]:
+    """Start sandboxes with given settings, through both faces."""
+    clients: list[httpx.Client] = []
+
+    def starter(**settings: Any) -> Faces:
+        api = start(**settings)
+        clients.append(sf_client(api.sandbox))
+        return Faces(api, Sf(api.sandbox, clients[-1]))
+
+    yield starter
+    for client in clients:
+        client.close()

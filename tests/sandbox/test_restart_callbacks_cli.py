@@ -202,7 +202,7 @@ def test_command_line_prints_url_and_header_then_serves(tmp_path: Path) -> None:
     ) as process:
         try:
             assert process.stdout is not None
-            lines = [process.stdout.readline() for _ in range(2)]
+            lines = [process.stdout.readline() for _ in range(5)]
             base_url = lines[0].split(" on ", 1)[1].strip()
             authorization = lines[1].split(": ", 1)[1].strip()
             assert base_url.startswith("http://127.0.0.1:")
@@ -211,6 +211,24 @@ def test_command_line_prints_url_and_header_then_serves(tmp_path: Path) -> None:
             headers = {"Authorization": authorization}
             answer = httpx.get(base_url + "/hubs/marketing/objects", headers=headers)
             assert answer.json()[0] == "activities"
+            # The Salesforce face: its instance URL, a ready header, and the OAuth client.
+            instance = lines[2].split(": ", 1)[1].strip()
+            assert instance == base_url.removesuffix("/elements/api-v2")
+            bearer = {"Authorization": lines[3].split(": ", 1)[1].strip()}
+            assert bearer["Authorization"].startswith("Bearer ")
+            sobjects = httpx.get(instance + "/services/data/v62.0/sobjects", headers=bearer)
+            assert sobjects.status_code == 200
+            oauth = lines[4]
+            assert f"POST {instance}/services/oauth2/token" in oauth
+            client_id = oauth.split("client id ", 1)[1].split(",", 1)[0]
+            secret = oauth.split("client secret ", 1)[1].split(",", 1)[0]
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+            }
+            token = httpx.post(instance + "/services/oauth2/token", data=form)
+            assert token.status_code == 200 and token.json()["instance_url"] == instance
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=20) == 0
