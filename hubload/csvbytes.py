@@ -48,21 +48,25 @@ def open_regular(path: Path) -> BinaryIO:
         InputFileError: missing, unreadable, or not a regular file (a directory, FIFO, device).
     """
     try:
+        _refuse_special(path, path.stat().st_mode)  # a socket cannot even be opened
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise InputFileError(f"{path}: cannot open: {exc.strerror or exc}", path=str(path)) from exc
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-            raise InputFileError(
-                f"{path}: {kind}, not a file: give the path of a CSV file", path=str(path)
-            )
+        _refuse_special(path, os.fstat(fd).st_mode)  # what was opened, if the path changed
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def _refuse_special(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise InputFileError(
+            f"{path}: {kind}, not a file: give the path of a CSV file", path=str(path)
+        )
 
 
 def text_encoding(name: str) -> str:
@@ -107,14 +111,16 @@ class Utf8Blocks:
 
     def _utf8(self) -> Iterator[bytes]:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-        first = True
+        bom = self.encoding == "utf-8-sig"
         while True:
             block = self._file.read(self._block)
-            if first and self.encoding == "utf-8-sig" and block.startswith(codecs.BOM_UTF8):
-                block = block[len(codecs.BOM_UTF8) :]
-            first = False
+            if bom:
+                bom = False
+                block = self._without_bom(block)
+                if not block:
+                    continue
             if not block:
-                _finish(decoder, b"")
+                _finish(decoder)
                 return
             nul = block.find(b"\x00")
             good, problem = block, None
@@ -132,6 +138,14 @@ class Utf8Blocks:
                 yield good
             if problem is not None:
                 raise BadBytes(problem)
+
+    def _without_bom(self, block: bytes) -> bytes:
+        while block and len(block) < len(codecs.BOM_UTF8) and codecs.BOM_UTF8.startswith(block):
+            more = self._file.read(self._block)
+            if not more:
+                break
+            block += more
+        return block.removeprefix(codecs.BOM_UTF8)
 
     def _transcoded(self) -> Iterator[bytes]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
@@ -164,9 +178,10 @@ def _encoded(text: str) -> Iterator[bytes]:
         raise BadBytes("binary data (a NUL byte), not a CSV")
 
 
-def _finish(decoder: codecs.IncrementalDecoder, block: bytes) -> None:
+def _finish(decoder: codecs.IncrementalDecoder) -> None:
+    """A character cut by the end of the file is an undecodable byte too."""
     try:
-        decoder.decode(block, final=True)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise BadBytes(_undecodable("utf-8", exc)) from None
 

@@ -91,6 +91,10 @@ def chunk_records(
 
     A chunk that holds only blank lines is yielded too (its size is 0), so that they are
     counted.
+
+    Raises:
+        ValueError: ``chunk_size`` is below 1.
+        InputFileError: from the scanner, at the line of the first problem met.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")

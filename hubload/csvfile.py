@@ -85,14 +85,22 @@ def detect_dialect(
     try:
         text = codecs.getincrementaldecoder(chosen)(errors="strict").decode(head, final=False)
     except UnicodeDecodeError as exc:
+        line = _line_of(head, exc.start, chosen)
         raise InputFileError(
-            f"{path}: not valid {chosen} near byte {exc.start}; give the file's encoding "
+            f"{path}: line {line}: not valid {chosen} text; give the file's encoding "
             "(for example --encoding cp1252)",
             path=str(path),
+            line=line,
         ) from exc
     if delimiter is not None:
         return Dialect(delimiter=delimiter, encoding=chosen)
     return Dialect(delimiter=_sniff_delimiter(text.lstrip("\ufeff")), encoding=chosen)
+
+
+def _line_of(head: bytes, position: int, encoding: str) -> int:
+    """The line of byte ``position``, counted as the reader counts lines."""
+    text = head[:position].decode(encoding, errors="replace")
+    return 1 + text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def checked_encoding(name: str) -> str:

@@ -15,6 +15,7 @@ carried over, and turns problems into ``InputFileError`` naming the exact line.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -144,13 +145,54 @@ def _structural_quotes(
     the first closing quote followed by something else than a delimiter or a line end; and the
     opening quote of a field still open at the end."""
     quotes = np.flatnonzero(view == QUOTE)
-    heads = np.flatnonzero(np.diff(quotes, prepend=-2) != 1)
+    if len(delimiter) == 1:
+        found = _quotes_by_parity(a, quotes, delimiter, final)
+        if found is not None:
+            return found
+    return _quotes_by_runs(a, quotes, delimiter, final)
+
+
+def _quotes_by_parity(
+    a: Octets, quotes: Ints, delimiter: bytes, final: bool
+) -> tuple[Ints, tuple[int, str] | None, int | None] | None:
+    """The usual case, one quote at a time: a quote with an even number of quotes before it
+    opens a field (after a separator) or continues a ``""``; one with an odd number closes
+    the field (before a separator) or starts a ``""``. None when a quote sits inside an
+    unquoted field: the runs must then be walked."""
+    table = _field_edges(delimiter[0])
+    evens, odds = quotes[0::2], quotes[1::2]
+    opens = table[a[np.maximum(evens - 1, 0)]] | (evens == 0)
+    if not opens.all():
+        return None
+    after = odds + 1
+    checked = after < a.size
+    bad = after[checked][~table[a[after[checked]]]]
+    if not final:  # a delimiter cut by the block's end is known with the next block
+        bad = bad[bad + 1 <= a.size]
+    open_quote = None
+    if quotes.size & 1:
+        # The field still open starts at the last even quote not continuing a "".
+        starts = evens[(evens == 0) | (a[np.maximum(evens - 1, 0)] != QUOTE)]
+        open_quote = int(starts[-1])
+    return quotes, _closing_error(a, bad, delimiter), open_quote
+
+
+def _quotes_by_runs(
+    a: Octets, quotes: Ints, delimiter: bytes, final: bool
+) -> tuple[Ints, tuple[int, str] | None, int | None]:
+    """Quotes taken by runs (``\"\"\"`` is one run), walked in Python if some run sits
+    inside an unquoted field."""
+    new_run = np.empty(quotes.size, dtype=bool)
+    new_run[0] = True
+    np.not_equal(quotes[1:] - quotes[:-1], 1, out=new_run[1:])
+    heads = np.flatnonzero(new_run)
     run_starts = quotes[heads]
-    lengths = np.diff(heads, append=quotes.size)
+    lengths = np.empty_like(heads)
+    lengths[:-1] = heads[1:] - heads[:-1]
+    lengths[-1] = quotes.size - heads[-1]
     opening = (heads & 1) == 0  # an even number of quotes before: met outside a quoted field
-    at_field_start = _after_separator(a, run_starts, delimiter)
-    if (opening & ~at_field_start).any():
-        keep = _classify(at_field_start, lengths)
+    if not _after_separator(a, run_starts[opening], delimiter).all():
+        keep = _classify(_after_separator(a, run_starts, delimiter), lengths)
         quotes = quotes[np.repeat(keep, lengths)]
         run_starts, lengths = run_starts[keep], lengths[keep]
         heads = np.cumsum(lengths) - lengths
@@ -161,17 +203,20 @@ def _structural_quotes(
     bad = after_close[~_separator_at(a, after_close, delimiter)]
     if not final:  # a delimiter cut by the block's end is known with the next block
         bad = bad[bad + len(delimiter) <= a.size]
-    error = None
-    if bad.size:
-        position = int(bad[0])
-        found = a[position : position + 4].tobytes().decode("utf-8", "replace")[:1]
-        error = (
-            position,
-            f"unreadable CSV: {delimiter.decode()!r} or a line end expected after a closing "
-            f"quote, found {found!r}; check the quoting on this line",
-        )
     open_quote = int(run_starts[opening][-1]) if quotes.size & 1 else None
-    return quotes, error, open_quote
+    return quotes, _closing_error(a, bad, delimiter), open_quote
+
+
+def _closing_error(a: Octets, bad: Ints, delimiter: bytes) -> tuple[int, str] | None:
+    if not bad.size:
+        return None
+    position = int(bad[0])
+    found = a[position : position + 4].tobytes().decode("utf-8", "replace")[:1]
+    return (
+        position,
+        f"unreadable CSV: {delimiter.decode()!r} or a line end expected after a closing "
+        f"quote, found {found!r}; check the quoting on this line",
+    )
 
 
 def _classify(at_field_start: Mask, lengths: Ints) -> Mask:
@@ -193,6 +238,9 @@ def _classify(at_field_start: Mask, lengths: Ints) -> Mask:
 
 def _separator_at(a: Octets, positions: Ints, delimiter: bytes) -> Mask:
     """Whether a line end or the delimiter starts at each position."""
+    if len(delimiter) == 1:
+        single: Mask = _separator_bytes(delimiter[0])[a[positions]]
+        return single
     found = a[positions]
     separator: Mask = (found == LF) | (found == CR) | _delimiter_at(a, positions, delimiter)
     return separator
@@ -201,12 +249,30 @@ def _separator_at(a: Octets, positions: Ints, delimiter: bytes) -> Mask:
 def _after_separator(a: Octets, positions: Ints, delimiter: bytes) -> Mask:
     """Whether each position starts a field: the buffer's start, or after a line end or the
     delimiter."""
-    before = np.maximum(positions - 1, 0)
-    found = a[before]
+    found = a[np.maximum(positions - 1, 0)]
+    if len(delimiter) == 1:
+        after: Mask = (positions == 0) | _separator_bytes(delimiter[0])[found]
+        return after
     ends_line = (found == LF) | (found == CR)
     after_delimiter = _delimiter_at(a, positions - len(delimiter), delimiter)
     starts: Mask = (positions == 0) | ends_line | after_delimiter
     return starts
+
+
+@functools.cache
+def _separator_bytes(delimiter: int) -> Mask:
+    """A lookup table: which bytes end a field (a line end, or a one-byte delimiter)."""
+    table = np.zeros(256, dtype=bool)
+    table[[LF, CR, delimiter]] = True
+    return table
+
+
+@functools.cache
+def _field_edges(delimiter: int) -> Mask:
+    """A lookup table: the bytes next to which a quote is structural (a separator, a quote)."""
+    table = _separator_bytes(delimiter).copy()
+    table[QUOTE] = True
+    return table
 
 
 def _delimiter_at(a: Octets, positions: Ints, delimiter: bytes) -> Mask:

@@ -8,7 +8,11 @@ generation collects every 50,000 allocations instead of 700; reference counting 
 everything that is not in a cycle, at once. The thresholds are restored, and the frozen objects
 returned to the collector, when the last preparation of the process ends (preparations may run
 in several threads at a time). If something else froze objects before, the freeze is left to it.
-Measured in ``benchmarks/prepare_benchmark.py``; see the report of this change for figures.
+
+Measured on the 1M-row benchmark file: 148 collections (12 of the middle generation, 1 full)
+taking 0.04 s, or 0.07 s with Prefect imported, become 1 taking 0.001 s; the peak memory moves
+by under 3 MiB. The gain is small since the reader builds no Python object per row any more
+(the per-row lists once cost ~33 full collections and half the preparation).
 """
 
 from __future__ import annotations

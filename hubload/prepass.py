@@ -13,11 +13,12 @@ not a broken file), the header (checked when the file is opened) and values. It 
 rows (records after the header, blank lines left out) and the blank lines: a progress bar's
 total, for nothing more than the scan already does.
 
-Cost (``benchmarks/prepare_benchmark.py``, 2 cores): about 0.1 s per million rows of the
-benchmark's contact file (96 MB), some 5% of that file's preparation; memory is one 1 MiB block,
-the record it cuts, and the scan's arrays for that block (bounded, whatever the file's size).
-A block without quotes costs a few vectorised passes; quotes add one pass over their runs, and a
-block holding a quote inside an unquoted field (``5" screen``) walks its quote runs in Python.
+Cost, measured with ``benchmarks/prepare_benchmark.py`` on 2 shared cores (medians of 3): 0.11 s
+for the benchmark's 1M-row contact file (96 MB, CRLF, few quotes), 4.7% of its 2.4 s
+preparation, and 0.28 s of 6.1 s at 2M rows. A file with every field quoted costs 0.25-0.35 s per
+million rows; one with a quote inside an unquoted field on every other row (``5" screen``, whose
+blocks walk their quote runs in Python) 0.17 s. Memory is bounded whatever the file's size: one
+1 MiB block, the record it cuts (at most 16 MiB), and the scan's arrays for that block.
 """
 
 from __future__ import annotations

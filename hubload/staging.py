@@ -66,9 +66,10 @@ class Preparation:
                 upload(chunk)
         prepared = preparation.result()
 
-    Raises (on entry):
-        ConfigError: a check of the mapping that the validator cannot run (a ``pattern`` that
-            RE2 refuses).
+    Raises:
+        ValueError: (on creation) ``chunk_size`` or ``max_bytes`` below 1.
+        ConfigError: (on entry) a check of the mapping that the validator cannot run (a
+            ``pattern`` that RE2 refuses).
     """
 
     def __init__(
@@ -196,4 +197,3 @@ def prepare(
             if on_chunk is not None:
                 on_chunk(staged, preparation.tally.read, preparation.tally.rejected)
     return preparation.result()
-

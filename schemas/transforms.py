@@ -1,8 +1,11 @@
-"""Applying a resolved mapping to source columns: constants, transforms, empty cells to missing."""
+"""Applying a resolved mapping to source columns: constants, joined columns, transforms, empty
+cells to missing."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 
 from schemas.mapping import DateTransform, FieldMap, ResolvedMapping, Transform
 
@@ -24,11 +27,36 @@ def apply_mapping(mapping: ResolvedMapping, source: pd.DataFrame) -> pd.DataFram
 def _field_values(fmap: FieldMap, source: pd.DataFrame) -> pd.Series:
     if fmap.column is None:
         values = pd.Series(fmap.value, index=source.index, dtype=TEXT)
+    elif len(fmap.columns) > 1:
+        values = joined(source, list(fmap.columns), fmap.separator)
     else:
         values = source[fmap.column]
     for transform in fmap.transforms:
         values = apply_transform(values, transform)
     return values.mask(values.eq(""))
+
+
+def joined(source: pd.DataFrame, columns: list[str], separator: str) -> pd.Series:
+    """The columns' values joined by ``separator``, empty cells left out (no stray separator);
+    empty where every cell is.
+
+    Raises:
+        ValueError: no columns.
+    """
+    # Pairwise, since pyarrow 26's null_handling="skip" drops rows where every part is null.
+    together = None
+    for name in columns:
+        values = pyarrow.array(source[name].array)
+        part = pc.if_else(pc.equal(values, ""), None, values)
+        if together is None:
+            together = part
+            continue
+        glue = pyarrow.scalar(separator, part.type)
+        both = pc.binary_join_element_wise(together, part, glue)
+        together = pc.coalesce(both, together, part)
+    if together is None:
+        raise ValueError("no columns to join")
+    return pd.Series(together.fill_null(""), index=source.index, dtype=TEXT)
 
 
 def apply_transform(values: pd.Series, transform: Transform) -> pd.Series:

@@ -1,11 +1,19 @@
 """The pandera schema of a mapped chunk, built from the target's metadata and the mapping's checks,
-and the split of a chunk into valid rows and rejected rows with their reasons."""
+and the split of a chunk into valid rows and rejected rows, each reason in words.
+
+A reason has a short, stable ``key`` to count by (``C_Title -> Title: max_length(128)``) and a
+``text`` for people (``C_Title -> Title: longer than 128 characters``; the source column is
+named only when it differs from the field). A value of only white space counts as missing for
+every check (the target trims text values): a required field holding one is rejected as
+required.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -16,7 +24,8 @@ from pandera.errors import SchemaErrors
 
 from schemas import catalog
 from schemas.catalog import FieldSpec
-from schemas.mapping import ExtraCheck, ResolvedMapping
+from schemas.mapping import ExtraCheck, MappingError, ResolvedMapping
+from schemas.patterns import check_pattern, fullmatch
 
 EMAIL = (
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -36,10 +45,46 @@ NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 BOOLEAN = r"(?i:true|false|1|0)"
 
 _MAX_SHOWN = 60
+_MAX_LISTED = 5
+_NOT_NULLABLE = "not_nullable"  # pandera's name for a missing value in a required column
 
 
 class ChunkValidationError(ValueError):
     """A failure that cannot be tied to rows (a missing column, a check that crashed)."""
+
+
+class CheckKind(StrEnum):
+    """What a check asks of a value."""
+
+    REQUIRED = "required"
+    MAX_LENGTH = "max_length"
+    MIN_LENGTH = "min_length"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    DATE = "date"
+    DATETIME = "datetime"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    PICKLIST = "picklist"
+    PATTERN = "pattern"
+    ONE_OF = "one_of"
+    UNIQUE = "unique"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of one field: its kind, its name in reason keys, and what a failure says
+    (``{value}`` stands for the value, quoted)."""
+
+    kind: CheckKind
+    name: str
+    words: str
+
+
+_REQUIRED = Rule(CheckKind.REQUIRED, "required", "required, but empty")
+_WHITE_SPACE = "required, but only white space ({value})"
 
 
 @dataclass(frozen=True)
@@ -50,23 +95,31 @@ class Rejection:
     field: str
     check: str
     value: object
+    words: str = "failed the check {check} ({value})"
 
     @property
     def key(self) -> str:
         """The reason without its value, to count reasons: ``C_Title -> Title: max_length(128)``."""
-        source = self.column if self.column is not None else "constant"
-        check = "required" if self.check == "not_nullable" else self.check
-        return f"{source} -> {self.field}: {check}"
+        return f"{self.source} -> {self.field}: {self.check}"
+
+    @property
+    def source(self) -> str:
+        """The source column, or ``constant``."""
+        return self.column if self.column is not None else "constant"
 
     @property
     def text(self) -> str:
-        """The reason as reported, with the offending value when there is one."""
-        if self.check == "not_nullable":
-            return f"{self.key} value is empty"
-        shown = str(self.value)
-        if len(shown) > _MAX_SHOWN:
-            shown = shown[:_MAX_SHOWN] + "..."
-        return f"{self.key} check failed for {shown!r}"
+        """The reason in words, with the offending value when it helps:
+        ``Email: not a valid email address ('abc')``."""
+        where = self.field if self.column == self.field else f"{self.source} -> {self.field}"
+        return f"{where}: {self.words.format(value=_shown(self.value), check=self.check)}"
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    if len(text) > _MAX_SHOWN:
+        text = text[:_MAX_SHOWN] + "..."
+    return repr(text)
 
 
 @dataclass
@@ -75,17 +128,6 @@ class SplitResult:
 
     valid: np.ndarray
     reasons: dict[int, list[Rejection]] = field(default_factory=dict)
-
-
-def fullmatch(values: pd.Series, pattern: str) -> pd.Series:
-    """Whether each value matches ``pattern`` whole. Arrow's RE2 engine runs it (10x faster
-    than pandas' fallback for some patterns); a pattern RE2 refuses (a look-ahead in a
-    mapping's own check) runs in Python's ``re``. Missing values give False."""
-    try:
-        matched = pc.match_substring_regex(pyarrow.array(values.array), f"^(?:{pattern})$")
-    except pyarrow.ArrowInvalid:
-        return values.str.fullmatch(pattern).fillna(False).astype(bool)
-    return pd.Series(matched.fill_null(False), index=values.index, dtype=bool)
 
 
 def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
@@ -123,61 +165,130 @@ class _Unique:
         return pd.Series(out, index=s.index, dtype=bool)
 
 
-def _metadata_checks(spec: FieldSpec) -> list[pa.Check]:
+def _listed(values: Iterable[str]) -> str:
+    shown = list(values)
+    more = len(shown) - _MAX_LISTED
+    text = ", ".join(shown[:_MAX_LISTED])
+    return f"{text} and {more} more" if more > 0 else text
+
+
+_TYPED: list[tuple[frozenset[str], Rule, Callable[[pd.Series], pd.Series]]] = [
+    (
+        catalog.EMAIL_TYPES,
+        Rule(CheckKind.EMAIL, "email", "not a valid email address ({value})"),
+        _matches(EMAIL),
+    ),
+    (
+        catalog.PHONE_TYPES,
+        Rule(CheckKind.PHONE, "phone", "not a valid phone number ({value})"),
+        _phone,
+    ),
+    (
+        catalog.URL_TYPES,
+        Rule(CheckKind.URL, "url", "not a valid web address ({value})"),
+        _matches(URL),
+    ),
+    (
+        catalog.DATE_TYPES,
+        Rule(CheckKind.DATE, "date(yyyy-MM-dd)", "not a date (yyyy-MM-dd): {value}"),
+        _real_date,
+    ),
+    (
+        catalog.DATETIME_TYPES,
+        Rule(
+            CheckKind.DATETIME,
+            "datetime(ISO 8601)",
+            "not a date and time (ISO 8601, such as 2024-01-31T09:30:00Z): {value}",
+        ),
+        _matches(DATETIME),
+    ),
+    (
+        catalog.INTEGER_TYPES,
+        Rule(CheckKind.INTEGER, "integer", "not a whole number ({value})"),
+        _matches(INTEGER),
+    ),
+    (
+        catalog.NUMBER_TYPES,
+        Rule(CheckKind.NUMBER, "number", "not a number ({value})"),
+        _matches(NUMBER),
+    ),
+    (
+        catalog.BOOLEAN_TYPES,
+        Rule(CheckKind.BOOLEAN, "boolean", "not true or false ({value})"),
+        _matches(BOOLEAN),
+    ),
+]
+
+
+def _metadata_checks(spec: FieldSpec) -> list[tuple[Rule, Callable[[pd.Series], pd.Series]]]:
     native = spec.native_type
-    checks: list[pa.Check] = []
+    checks: list[tuple[Rule, Callable[[pd.Series], pd.Series]]] = []
     if spec.length is not None:
         length = spec.length
-        checks.append(pa.Check(lambda s: s.str.len() <= length, error=f"max_length({length})"))
-    typed: list[tuple[frozenset[str], str, Callable[[pd.Series], pd.Series]]] = [
-        (catalog.EMAIL_TYPES, "email", _matches(EMAIL)),
-        (catalog.PHONE_TYPES, "phone", _phone),
-        (catalog.URL_TYPES, "url", _matches(URL)),
-        (catalog.DATE_TYPES, "date(yyyy-MM-dd)", _real_date),
-        (catalog.DATETIME_TYPES, "datetime(ISO 8601)", _matches(DATETIME)),
-        (catalog.INTEGER_TYPES, "integer", _matches(INTEGER)),
-        (catalog.NUMBER_TYPES, "number", _matches(NUMBER)),
-        (catalog.BOOLEAN_TYPES, "boolean", _matches(BOOLEAN)),
-    ]
-    for types, name, fn in typed:
-        if native in types:
-            checks.append(pa.Check(fn, error=name))
+        rule = Rule(
+            CheckKind.MAX_LENGTH, f"max_length({length})", f"longer than {length} characters"
+        )
+        checks.append((rule, lambda s: s.str.len() <= length))
+    checks += [(rule, fn) for types, rule, fn in _TYPED if native in types]
     if native in catalog.PICKLIST_TYPES and spec.restricted_picklist and spec.picklist:
         allowed = list(spec.picklist)
-        checks.append(pa.Check(lambda s: s.isin(allowed), error="picklist"))
+        words = f"not one of the picklist's values ({_listed(allowed)}): {{value}}"
+        checks.append((Rule(CheckKind.PICKLIST, "picklist", words), lambda s: s.isin(allowed)))
     return checks
 
 
-def _extra_check(extra: ExtraCheck) -> pa.Check | None:
+def _extra_check(extra: ExtraCheck) -> tuple[Rule, Callable[[pd.Series], pd.Series]] | None:
     label = extra.label
     if extra.pattern is not None:
-        return pa.Check(_matches(extra.pattern), error=label)
+        pattern = extra.pattern
+        named = extra.name or f"the pattern {pattern}"
+        words = f"does not match {named} ({{value}})"
+        return Rule(CheckKind.PATTERN, label, words), _matches(pattern)
     if extra.one_of is not None:
         allowed = list(extra.one_of)
-        return pa.Check(lambda s: s.isin(allowed), error=label)
+        words = f"not one of {_listed(allowed)} ({{value}})"
+        return Rule(CheckKind.ONE_OF, label, words), lambda s: s.isin(allowed)
     if extra.min_length is not None:
         low = extra.min_length
-        return pa.Check(lambda s: s.str.len() >= low, error=label)
+        words = f"shorter than {low} characters ({{value}})"
+        return Rule(CheckKind.MIN_LENGTH, label, words), lambda s: s.str.len() >= low
     if extra.max_length is not None:
         high = extra.max_length
-        return pa.Check(lambda s: s.str.len() <= high, error=label)
+        words = f"longer than {high} characters"
+        return Rule(CheckKind.MAX_LENGTH, label, words), lambda s: s.str.len() <= high
     if extra.unique:
-        return pa.Check(_Unique(), error=label)
+        words = "not unique: an earlier row has the same value ({value})"
+        return Rule(CheckKind.UNIQUE, label, words), _Unique()
     return None  # required: expressed as nullable=False
 
 
 class ChunkValidator:
-    """Validates mapped chunks of one load; keeps cross-chunk state (``unique`` checks)."""
+    """Validates mapped chunks of one load; keeps cross-chunk state (``unique`` checks).
+
+    Raises (on creation):
+        MappingError: a ``pattern`` check that RE2 cannot run (a look-around, a backreference).
+    """
 
     def __init__(self, mapping: ResolvedMapping) -> None:
         self._sources = {m.field.name: m for m in mapping.fields}
+        self._rules: dict[tuple[str, str], Rule] = {}
         columns = {}
         for fmap in mapping.fields:
-            extras = mapping.checks.get(fmap.field.name, ())
-            checks = _metadata_checks(fmap.field)
-            checks += [c for c in map(_extra_check, extras) if c is not None]
+            name = fmap.field.name
+            extras = mapping.checks.get(name, ())
+            for extra in extras:
+                if extra.pattern is not None:
+                    try:
+                        check_pattern(extra.pattern)
+                    except ValueError as exc:
+                        raise MappingError(f"{name}: {exc}") from exc
+            rules = _metadata_checks(fmap.field)
+            rules += [c for c in map(_extra_check, extras) if c is not None]
+            self._rules.update({(name, rule.name): rule for rule, _ in rules})
+            checks = [pa.Check(fn, error=rule.name) for rule, fn in rules]
             required = fmap.field.required or any(e.required for e in extras)
-            columns[fmap.field.name] = pa.Column(str, checks=checks, nullable=not required)
+            # No dtype check: chunks are built as text; pandera's would cost a pass a column.
+            columns[name] = pa.Column(None, checks=checks, nullable=not required)
         self.schema = pa.DataFrameSchema(columns, strict=True, ordered=False)
 
     def split(self, frame: pd.DataFrame) -> SplitResult:
@@ -188,12 +299,12 @@ class ChunkValidator:
         """
         valid = np.ones(len(frame), dtype=bool)
         try:
-            self.schema.validate(frame, lazy=True)
+            self.schema.validate(_blanks_missing(frame), lazy=True)
         except SchemaErrors as exc:
-            return self._reasons(exc.failure_cases, valid)
+            return self._reasons(exc.failure_cases, frame, valid)
         return SplitResult(valid=valid)
 
-    def _reasons(self, cases: pd.DataFrame, valid: np.ndarray) -> SplitResult:
+    def _reasons(self, cases: pd.DataFrame, frame: pd.DataFrame, valid: np.ndarray) -> SplitResult:
         unplaced = cases[cases["index"].isna()]
         if len(unplaced):
             first = unplaced.iloc[0]
@@ -202,11 +313,54 @@ class ChunkValidator:
                 f"({first['failure_case']})"
             )
         reasons: dict[int, list[Rejection]] = defaultdict(list)
+        blanks = _blank_values(cases, frame)
         for column, check, value, index in cases[
             ["column", "check", "failure_case", "index"]
         ].itertuples(index=False):
-            fmap = self._sources.get(str(column))
-            source = fmap.column if fmap is not None else None
-            reasons[int(index)].append(Rejection(source, str(column), str(check), value))
+            name, position = str(column), int(index)
+            blank = blanks.get((name, position))
+            reasons[position].append(self._rejection(name, str(check), value, blank))
         valid[list(reasons)] = False
         return SplitResult(valid=valid, reasons=dict(reasons))
+
+    def _rejection(self, name: str, check: str, value: object, blank: str | None) -> Rejection:
+        fmap = self._sources.get(name)
+        source = fmap.column if fmap is not None else None
+        if check == _NOT_NULLABLE:
+            if blank:
+                return Rejection(source, name, _REQUIRED.name, blank, _WHITE_SPACE)
+            return Rejection(source, name, _REQUIRED.name, value, _REQUIRED.words)
+        rule = self._rules.get((name, check))
+        if rule is None:
+            return Rejection(source, name, check, value)
+        return Rejection(source, name, rule.name, value, rule.words)
+
+
+def _blank_values(cases: pd.DataFrame, frame: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """The values of white space behind the missing values of required columns, by (column,
+    position): taken in one go a column, since one cell at a time is slow in pandas."""
+    found: dict[tuple[str, int], str] = {}
+    missing = cases[cases["check"] == _NOT_NULLABLE]
+    for name, group in missing.groupby("column"):
+        if name not in frame:
+            continue
+        positions = group["index"].astype(int).tolist()
+        values = frame[name].iloc[positions].tolist()
+        found.update(
+            ((str(name), p), v)
+            for p, v in zip(positions, values, strict=True)
+            if isinstance(v, str)
+        )
+    return found
+
+
+def _blanks_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the values of only white space (``str.isspace``, which Arrow's
+    ``utf8_is_space`` matches) as missing; the same frame when there are none."""
+    masked = {}
+    for name in frame.columns:
+        column = frame[name]
+        blank = pc.utf8_is_space(pyarrow.array(column.array)).fill_null(False)
+        if pc.any(blank).as_py():
+            masked[name] = column.mask(np.asarray(blank))
+    return frame.assign(**masked) if masked else frame

@@ -31,7 +31,7 @@ def test_seed_sample_into_marketing_reconciles(
     assert (summary.read, summary.succeeded, summary.rejected, summary.failed) == (10, 9, 1, 0)
     (rejected,) = read_report(summary, "rejected")
     assert rejected["line"] == "4" and rejected["C_EmailAddress"] == "ann@acmedata.com"
-    assert rejected["reason"] == "C_BusPhone -> C_BusPhone: phone check failed for '444) 444-1234'"
+    assert rejected["reason"] == "C_BusPhone: not a valid phone number ('444) 444-1234')"
     assert read_report(summary, "failed") == []
     data = summary_json(summary)
     assert data["reconciles"] and data["jobs"][0]["status"] == "COMPLETED"
@@ -100,7 +100,7 @@ def test_messy_csv_loses_no_row(
     assert set(rejected) == {"6", "7", "9"}
     assert rejected["6"]["reason"].startswith("MALFORMED_ROW: 2 field(s)")
     assert rejected["7"]["extra_fields"] == "extra"
-    assert rejected["9"]["reason"] == "LastName -> LastName: required value is empty"
+    assert rejected["9"]["reason"] == "LastName: required, but empty"
     stored = {r["LastName"]: r for r in sandbox.store.records("helpdesk", "Contact")}
     assert stored["Smith"]["Description"] == 'two\r\nlines; and "quotes"'
     assert (stored["Null"]["FirstName"], stored["Null"]["Description"]) == ("None", "NA")
