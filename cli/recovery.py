@@ -17,8 +17,7 @@ from cli.common import (
     fail,
     run_flow,
 )
-from cli.runs import open_ledger, still_running
-from hubload.ledger import RowOutcome, RunStatus
+from cli.runs import open_ledger
 
 
 def resume(
@@ -34,24 +33,12 @@ def resume(
 
     Also settles a finished run's chunks whose fate was unknown (give --match-key).
     """
-    book = open_ledger()
-    record = book.run(run)
-    if record is None:
-        raise fail(f"no run {run!r} in the ledger", EXIT_USAGE)
-    undecided = [r for r in book.rows(record.run_id) if r.outcome is RowOutcome.UNKNOWN]
-    alive = None if force else still_running(record)
-    if alive:
-        raise fail(
-            f"run {record.run_id} {alive}: resume it once it has stopped (or --force)", EXIT_USAGE
-        )
-    if record.status is RunStatus.COMPLETED or (
-        record.status is RunStatus.PARTIAL and not undecided
-    ):
-        raise fail(
-            f"run {record.run_id} ended {record.status}: nothing to resume (hubload reprocess "
-            "loads its left-over rows)",
-            EXIT_USAGE,
-        )
+    from hubload.recovery import check_resumable, find_run  # noqa: PLC0415
+    from tasks.runs import still_running  # noqa: PLC0415 - Prefect, only to resume
+
+    with open_ledger() as book:
+        record = find_run(book, run)
+        check_resumable(book, record, None if force else still_running(record))
     request = record.request()
     if match_key:
         request = request.model_copy(update={"match_key": match_key})

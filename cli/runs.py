@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from uuid import UUID
 
 import typer
 from rich import box
@@ -27,33 +24,6 @@ def open_ledger() -> Ledger:
     from hubload.ledger import Ledger  # noqa: PLC0415 - SQLAlchemy, only for ledger commands
 
     return Ledger.from_settings()
-
-
-def still_running(record: RunRecord) -> str | None:
-    """Why the run may still be going (its process lives here, or Prefect says it runs), else
-    None. A run marked running in the ledger may equally have crashed."""
-    if record.status != "running":
-        return None
-    opts = record.options
-    if opts.get("host") == socket.gethostname() and isinstance(opts.get("pid"), int):
-        try:
-            os.kill(opts["pid"], 0)
-        except ProcessLookupError:
-            return None  # its process is gone: it crashed
-        except PermissionError:
-            pass
-        return f"is still running here (process {opts['pid']})"
-    if record.flow_run_id:
-        from prefect import get_client  # noqa: PLC0415 - only when the run came from elsewhere
-
-        try:
-            with get_client(sync_client=True) as client:
-                state = client.read_flow_run(UUID(record.flow_run_id)).state
-        except Exception:  # noqa: BLE001 - another API, or none: nothing tells us it runs
-            return None
-        if state is not None and not state.is_final():
-            return f"is {state.name} in Prefect (flow run {record.flow_run_id})"
-    return None
 
 
 def runs_app_commands(app: typer.Typer) -> None:

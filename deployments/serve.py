@@ -13,6 +13,7 @@ from prefect.schedules import Cron
 from flows.load import load, load_request
 from flows.nightly import nightly
 from flows.reprocess import reprocess
+from flows.resume import resume
 from hubload.nightly import NightlyConfig
 
 NIGHTLY_LIMIT = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
@@ -54,9 +55,20 @@ def build(nightly_config: Path, target_block: str | None) -> list[RunnerDeployme
         ),
         cast(
             RunnerDeployment,
+            resume.to_deployment(
+                name="resume",
+                description="Take up a load that crashed, failed or was interrupted.",
+                tags=["hubload", "resume"],
+            ),
+        ),
+        cast(
+            RunnerDeployment,
             nightly.to_deployment(
                 name="nightly",
-                description="Load the new files of the inbox, each as a run of load/request.",
+                description=(
+                    "Load the new files of the inbox, each as a run of load/request; "
+                    f"on schedule {schedule.cron} ({schedule.timezone})."
+                ),
                 tags=["hubload", "nightly"],
                 schedules=[Cron(schedule.cron, timezone=schedule.timezone)],
                 concurrency_limit=NIGHTLY_LIMIT,

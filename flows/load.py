@@ -34,6 +34,7 @@ from hubload.storage import Storage, is_url, local_copy
 from hubload.summary import Summary
 from hubload.targets import TargetIdentity, TargetKind, open_target
 from tasks import load as steps
+from tasks.artifacts import link_parent_load
 from tasks.blocks import resolve_target
 from tasks.ledger import ledger, record_outcome
 from tasks.report import finish
@@ -216,6 +217,9 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
         shared = Shared.of(storage, load_plan.file, origin, rid, run_dir)
         options["file"] = shared.file
         book = start_run(rid, load_plan, identity, shared, options, parent_run, force=force)
+        parent = book.run(parent_run, exact=True) if parent_run else None
+        if parent is not None:
+            link_parent_load(parent)
     try:
         prepared = steps.prepare_file(load_plan, request.chunk_size, run_dir)
         outcomes: dict[int, ChunkOutcome] = {}

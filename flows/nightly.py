@@ -59,7 +59,15 @@ class FileLoad:
     loaded_before: bool
 
 
-@flow(name="nightly", log_prints=False)
+def nightly_name() -> str:
+    """``nightly <date> <config>``: the night it loads (its scheduled date) and its config."""
+    started = flow_run.scheduled_start_time
+    day = started.strftime("%Y-%m-%d") if started else datetime.now(UTC).strftime("%Y-%m-%d")
+    config = Path(str(flow_run.parameters.get("config", DEFAULT_CONFIG))).stem
+    return f"nightly {day} {config}"
+
+
+@flow(name="nightly", flow_run_name=nightly_name, log_prints=False)
 def nightly(
     config: str = DEFAULT_CONFIG, force: bool = False, target_block: str | None = None
 ) -> Any:

@@ -25,6 +25,7 @@ from hubload.settings import Settings
 from hubload.storage import cache_name, fetch_tree, local_copy
 from hubload.summary import Summary
 from hubload.targets import open_target
+from tasks.artifacts import list_reprocess_runs
 from tasks.blocks import resolve_target
 from tasks.ledger import ledger
 from tasks.storage import shared_storage
@@ -126,6 +127,7 @@ def reprocess(
     if not isinstance(summary, Summary):
         raise summary if isinstance(summary, BaseException) else RuntimeError(str(summary))
     remaining = book.remaining(parent.run_id)
+    list_reprocess_runs(parent, book.children(parent.run_id), remaining)
     message = (
         f"{summary.succeeded} of {len(claimed)} row(s) of {parent.run_id} loaded by {child}; "
         f"{remaining} remain"

@@ -5,14 +5,19 @@ loaded, and what to do next (the exact reprocess, from the CLI or the UI)."""
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
+from prefect import get_client
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
     create_table_artifact,
 )
+from prefect.client.schemas.actions import ArtifactCreate
 from prefect.runtime import flow_run
+from prefect.utilities.urls import url_for
 
+from hubload.ledger import RunRecord
 from hubload.report_views import SAMPLE_ROWS, ReportView, view
 from hubload.summary import Summary
 
@@ -111,3 +116,38 @@ def next_steps(summary: Summary) -> str:
         ]
     lines.append("Rows already loaded are never sent again; each row loaded resolves this run's.")
     return "\n".join(lines)
+
+
+def link_parent_load(parent: RunRecord) -> None:
+    """On a reprocess's load run: a link to the load it reprocesses (its real parent; Prefect's
+    own "parent run" is the reprocess flow run that started it)."""
+    url = url_for("flow-run", obj_id=parent.flow_run_id) if parent.flow_run_id else None
+    if url:
+        create_link_artifact(
+            key="parent-load", link=url, link_text=f"{parent.run_id}: the load this run reprocesses"
+        )
+
+
+def list_reprocess_runs(parent: RunRecord, children: list[RunRecord], remaining: int) -> None:
+    """On the parent load's page: its reprocess runs, each linked, with how each ended and
+    how many of its rows are left."""
+    if not parent.flow_run_id:
+        return
+    lines = [f"# Reprocess runs of `{parent.run_id}`", "", f"{remaining} row(s) still to load.", ""]
+    for child in children:
+        url = url_for("flow-run", obj_id=child.flow_run_id) if child.flow_run_id else None
+        name = f"[{child.run_id}]({url})" if url else f"`{child.run_id}`"
+        lines.append(
+            f"- {name}: {child.status}, {child.succeeded or 0} loaded, "
+            f"{child.failed or 0} failed, {child.rejected or 0} rejected"
+        )
+    with get_client(sync_client=True) as client:
+        client.create_artifact(
+            ArtifactCreate(
+                key="reprocess-runs",
+                type="markdown",
+                data="\n".join(lines),
+                description="This load's reprocess runs",
+                flow_run_id=UUID(parent.flow_run_id),
+            )
+        )

@@ -1,15 +1,19 @@
-"""Run-level Prefect plumbing: tags, and the per-target-object lock."""
+"""Run-level Prefect plumbing: tags, the per-target-object lock, whether a run still runs."""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 from prefect import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 
+from hubload.ledger import RunRecord
 from hubload.targets import TargetIdentity
 from hubload.targets.urls import public_name
 
@@ -70,3 +74,28 @@ def target_lock(identity: TargetIdentity, object_name: str) -> Iterator[str]:
         strict=True,
     ):
         yield name
+
+
+def still_running(record: RunRecord) -> str | None:
+    """Why the run may still be going (its process lives here, or Prefect says it runs), else
+    None. A run marked running in the ledger may equally have crashed."""
+    if record.status != "running":
+        return None
+    opts = record.options
+    if opts.get("host") == socket.gethostname() and isinstance(opts.get("pid"), int):
+        try:
+            os.kill(opts["pid"], 0)
+        except ProcessLookupError:
+            return None  # its process is gone: it crashed
+        except PermissionError:
+            pass
+        return f"is still running here (process {opts['pid']})"
+    if record.flow_run_id:
+        try:
+            with get_client(sync_client=True) as client:
+                state = client.read_flow_run(UUID(record.flow_run_id)).state
+        except Exception:  # noqa: BLE001 - another API, or none: nothing tells us it runs
+            return None
+        if state is not None and not state.is_final():
+            return f"is {state.name} in Prefect (flow run {record.flow_run_id})"
+    return None

@@ -172,11 +172,28 @@ class Ledger(ChunkBook, RowBook):
     # -- runs -----------------------------------------------------------------------------------
 
     def start_run(self, run: RunRecord) -> RunRecord:
-        """Record a new run, or return the one already recorded under its id (a resumed run).
+        """Record a new run, or return the one already recorded under its id (a resumed run);
+        either way, remember the flow run that runs it.
 
         Raises:
             ConfigError: a run of that id exists for another file content, object or target.
         """
+        started = self._start_run(run)
+        if run.flow_run_id:
+            with self.engine.begin() as conn:
+                ran = tables.flow_runs.c
+                known = conn.execute(
+                    select(ran.run_id).where(ran.flow_run_id == run.flow_run_id)
+                ).first()
+                if known is None:
+                    conn.execute(
+                        insert(tables.flow_runs).values(
+                            flow_run_id=run.flow_run_id, run_id=run.run_id
+                        )
+                    )
+        return started
+
+    def _start_run(self, run: RunRecord) -> RunRecord:
         existing = self.run(run.run_id, exact=True)
         if existing is not None and not existing.file_sha256:
             # Registered before its input existed (a reprocess run): its hash is known now.
@@ -246,14 +263,26 @@ class Ledger(ChunkBook, RowBook):
         Raises:
             AmbiguousRunError: the prefix matches several runs.
         """
-        runs = tables.runs.c
+        runs, ran = tables.runs.c, tables.flow_runs.c
         if exact:
             where = runs.run_id == run_id
         else:
-            where = or_(runs.run_id.startswith(run_id), runs.flow_run_id.startswith(run_id))
+            by_flow_run = select(ran.run_id).where(ran.flow_run_id.startswith(run_id))
+            where = or_(
+                runs.run_id.startswith(run_id),
+                runs.flow_run_id.startswith(run_id),
+                runs.run_id.in_(by_flow_run),
+            )
         with self.engine.connect() as conn:
             found = list(conn.execute(select(tables.runs).where(where)).mappings().all())
-        same = [r for r in found if run_id in (r["run_id"], r["flow_run_id"])]
+            exact_flow_run = set(
+                conn.execute(select(ran.run_id).where(ran.flow_run_id == run_id)).scalars()
+            )
+        same = [
+            r
+            for r in found
+            if run_id in (r["run_id"], r["flow_run_id"]) or r["run_id"] in exact_flow_run
+        ]
         rows = same or found
         if len(rows) > 1:
             shown = ", ".join(str(r["run_id"]) for r in rows[:5])
@@ -293,6 +322,7 @@ class Ledger(ChunkBook, RowBook):
         """Forget a run that never did anything (a reprocess run that found nothing to do)."""
         with self.engine.begin() as conn:
             conn.execute(tables.lineage.delete().where(tables.lineage.c.run_id == run_id))
+            conn.execute(tables.flow_runs.delete().where(tables.flow_runs.c.run_id == run_id))
             conn.execute(tables.runs.delete().where(tables.runs.c.run_id == run_id))
 
     def runs(self, limit: int = 20) -> list[RunRecord]:

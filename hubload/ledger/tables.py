@@ -55,6 +55,15 @@ runs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
 )
 
+# Every Prefect flow run that ran a run (its first, its retries, resumes on other workers):
+# a run is found by any of them, as the UI's URLs name them.
+flow_runs = Table(
+    "flow_runs",
+    metadata,
+    Column("flow_run_id", String(64), primary_key=True),
+    Column("run_id", String(300), ForeignKey("runs.run_id"), nullable=False, index=True),
+)
+
 chunks = Table(
     "chunks",
     metadata,

@@ -149,6 +149,11 @@ def test_exact_lookups_prefixes_flow_run_ids_and_ambiguity(book: Ledger) -> None
     assert book.run("Z") is None
     with pytest.raises(AmbiguousRunError, match="matches 2 runs"):
         book.run("A-r")
+    # Taken up by another flow run (a resume, a Retry on another worker): both ids find it.
+    book.start_run(replace(run("A-r1", "A"), flow_run_id="77aa0000-0000-4000-8000-000000000002"))
+    assert book.run("77aa0000").run_id == "A-r1"
+    assert book.run("5f0c2a9e-0000-4000-8000-000000000001").run_id == "A-r1"
+    assert book.run("A-r1", exact=True).flow_run_id == "77aa0000-0000-4000-8000-000000000002"
 
 
 def test_a_bad_url_is_a_config_error_without_the_password(tmp_path: Path) -> None:

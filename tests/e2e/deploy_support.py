@@ -134,17 +134,22 @@ def final_state(flow_run_id: UUID, timeout: float = 180, log: Path | None = None
     return wait_for(done, timeout, f"flow run {flow_run_id} to finish", log)
 
 
-def table_artifact(flow_run_id: UUID, key: str) -> list[dict[str, Any]]:
-    """The data of a run's table artifact."""
-
+def artifact_data(flow_run_id: UUID, key: str) -> Any:
+    """The data of a run's latest artifact of that key (a markdown or link artifact's text)."""
     with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(
+        found = client.read_artifacts(
             artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
                 key=ArtifactFilterKey(any_=[key]),
             )
         )
-    data = artifact.data
+    assert found, f"flow run {flow_run_id} has no {key} artifact"
+    return max(found, key=lambda a: a.created or 0).data  # type: ignore[arg-type,return-value]
+
+
+def table_artifact(flow_run_id: UUID, key: str) -> list[dict[str, Any]]:
+    """The data of a run's table artifact."""
+    data = artifact_data(flow_run_id, key)
     return list(json.loads(data) if isinstance(data, str) else data)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from hubload.summary import Summary
 from sandbox.server import RunningSandbox
 from tests.conftest import SandboxFactory
+from tests.e2e.deploy_support import artifact_data
 from tests.e2e.helpers import MAPPINGS, SEED, ledger, read_report, run_load, run_reprocess
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
@@ -98,6 +100,15 @@ def test_rows_the_target_refused_are_corrected_in_failed_csv(
     book = ledger()
     assert book.remaining(parent.run_id) == 1
     assert [r.line for r in book.rows(child.run_id)] == [5]
+    # The parent's page lists its reprocess run, linked; the child links to its real parent.
+    loaded, again = book.run(parent.run_id, exact=True), book.run(child.run_id, exact=True)
+    assert loaded is not None and again is not None
+    assert loaded.flow_run_id and again.flow_run_id
+    listed = artifact_data(UUID(loaded.flow_run_id), "reprocess-runs")
+    assert f"[{child.run_id}](" in listed and f"/runs/flow-run/{again.flow_run_id})" in listed
+    assert "1 row(s) still to load" in listed
+    link = artifact_data(UUID(again.flow_run_id), "parent-load")
+    assert f"/runs/flow-run/{loaded.flow_run_id})" in link
 
 
 def test_fixed_rejected_rows_load_and_resolve_the_parent(

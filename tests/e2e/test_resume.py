@@ -7,10 +7,13 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from hubload.ledger import Ledger
+from sandbox.server import RunningSandbox
 from tests.conftest import SandboxFactory
 from tests.e2e.deploy_support import BIN, REPO, run_hubload, sandbox_env, wait_for
 
@@ -72,6 +75,50 @@ def test_killed_load_resumes_without_duplicates(
     assert shown.stdout.count(" done ") == 3 or shown.stdout.count("done") >= 3
     again = run_hubload(["resume", run["run_id"]], env)
     assert again.returncode == 2 and "nothing to resume" in again.stderr
+
+
+def test_the_resume_flow_takes_a_killed_run_up_by_its_flow_run_id(
+    prefect_api: str,
+    start_sb: SandboxFactory,
+    use_target: Callable[[RunningSandbox], Path],
+    tmp_path: Path,
+) -> None:
+    """From the UI: the resume flow, given the flow-run id of the run's page, finishes a load
+    whose process was killed, sending only the chunks it had not sent."""
+    from flows.resume import resume  # noqa: PLC0415 - Prefect, only where flows run
+
+    sandbox = start_sb(processing_delay_ms=1500)
+    home = use_target(sandbox)
+    env = {**sandbox_env(home, sandbox, prefect_api), "HUBLOAD_INSTANCE_NAME": "test-sandbox"}
+    path = tmp_path / "contacts.csv"
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(30)))
+    load = subprocess.Popen(
+        [
+            *[str(BIN / "hubload"), "load", str(path), "--object", "Contact"],
+            *["--chunk-size", "10", "--concurrency", "1"],
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: sandbox.store.count_jobs() >= 1, 120, "the first upload", None)
+    finally:
+        os.killpg(load.pid, signal.SIGKILL)
+        load.wait()
+    sent = sandbox.store.count_jobs()
+    (run,) = Ledger.from_settings().runs()
+    assert run.status == "running" and run.flow_run_id
+
+    state = resume(run=run.flow_run_id, return_state=True)
+    assert state.is_completed(), state.message
+    assert sandbox.store.count_jobs() == 3 and sent < 3  # the sent chunks were not sent again
+    emails = [r["Email"] for r in sandbox.store.records("helpdesk", "Contact")]
+    assert len(emails) == 30 and len(set(emails)) == 30
+    again = resume(run=run.flow_run_id, return_state=True)
+    assert again.is_failed() and "nothing to resume" in (again.message or "")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
