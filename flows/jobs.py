@@ -12,7 +12,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture, wait
 
 from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
@@ -27,6 +27,71 @@ HEAL_BACKOFF = 1.0
 """Seconds before the first healing round; each next round waits four times longer (<= 30 s)."""
 
 
+class JobPool:
+    """Chunks taken through their ``load-chunk`` tasks, at most ``concurrency`` at once (one at
+    a time for a target whose uploads must not overlap: its tasks still poll side by side).
+    Chunks may be added while others run (a pipelined load adds them as they are staged).
+    Every chunk ends with an outcome, even when its task crashed."""
+
+    def __init__(self, config: TargetConfig, job: ChunkJob, *, concurrency: int) -> None:
+        self.config, self.job, self.concurrency = config, job, concurrency
+        self.pending: deque[StagedChunk] = deque()
+        self.inflight: dict[PrefectFuture[Any], StagedChunk] = {}
+        self.outcomes: dict[int, ChunkOutcome] = {}
+        self.known = 0
+        self.bar = cast(
+            UUID,
+            create_progress_artifact(0.0, key="load-progress", description=f"jobs of {job.run_id}"),
+        )
+
+    @property
+    def busy(self) -> bool:
+        """Whether a chunk waits or runs."""
+        return bool(self.pending or self.inflight)
+
+    def add(self, chunk: StagedChunk) -> None:
+        """Queue a chunk (it starts when a place is free)."""
+        self.pending.append(chunk)
+        self.known += 1
+        self._start()
+
+    def drop_pending(self) -> list[StagedChunk]:
+        """Give up the chunks not started (they stay staged in the ledger, for a resume)."""
+        dropped = list(self.pending)
+        self.pending.clear()
+        return dropped
+
+    def step(self, timeout: float | None) -> None:
+        """Wait up to ``timeout`` seconds (``None``: until one ends) for running chunks to end;
+        record their outcomes and start waiting chunks in their places."""
+        self._start()
+        if not self.inflight:
+            return
+        done = wait(list(self.inflight), timeout=timeout).done
+        for future in done:
+            chunk = self.inflight.pop(future)
+            result = future.result(raise_on_failure=False)
+            if isinstance(result, ChunkOutcome):
+                self.outcomes[chunk.number] = result
+            else:  # the task itself crashed: the chunk's fate is unknown
+                error = result if isinstance(result, BaseException) else RuntimeError(str(result))
+                self.outcomes[chunk.number] = step_failed(
+                    chunk, "submit", None, error, resend_is_safe=self.job.operation.resend_is_safe
+                )
+        if done:
+            done_count, known = len(self.outcomes), self.known
+            update_progress_artifact(
+                self.bar, 100 * done_count / known, description=f"{done_count}/{known} jobs done"
+            )
+            progress.publish(progress.ProgressEvent("jobs", done_count, known))
+        self._start()
+
+    def _start(self) -> None:
+        while self.pending and len(self.inflight) < self.concurrency:
+            chunk = self.pending.popleft()
+            self.inflight[load_chunk.submit(self.config, self.job, chunk)] = chunk
+
+
 def run_jobs(
     config: TargetConfig,
     job: ChunkJob,
@@ -34,37 +99,13 @@ def run_jobs(
     *,
     concurrency: int,
 ) -> dict[int, ChunkOutcome]:
-    """Run each chunk's ``load-chunk`` task, at most ``concurrency`` at once (one at a time for
-    a target whose uploads must not overlap: its tasks still poll side by side). Every chunk
-    ends with an outcome, even when its task crashed."""
-    pending = deque(chunks)
-    inflight: dict[PrefectFuture[Any], StagedChunk] = {}
-    outcomes: dict[int, ChunkOutcome] = {}
-    bar = cast(
-        UUID,
-        create_progress_artifact(0.0, key="load-progress", description=f"jobs of {job.run_id}"),
-    )
-    while pending or inflight:
-        while pending and len(inflight) < concurrency:
-            chunk = pending.popleft()
-            inflight[load_chunk.submit(config, job, chunk)] = chunk
-        for future in [next(as_completed(list(inflight)))]:
-            chunk = inflight.pop(future)
-            result = future.result(raise_on_failure=False)
-            if isinstance(result, ChunkOutcome):
-                outcomes[chunk.number] = result
-            else:  # the task itself crashed: the chunk's fate is unknown
-                error = result if isinstance(result, BaseException) else RuntimeError(str(result))
-                outcomes[chunk.number] = step_failed(
-                    chunk, "submit", None, error, resend_is_safe=job.operation.resend_is_safe
-                )
-        update_progress_artifact(
-            bar,
-            100 * len(outcomes) / len(chunks),
-            description=f"{len(outcomes)}/{len(chunks)} jobs done",
-        )
-        progress.publish(progress.ProgressEvent("jobs", len(outcomes), len(chunks)))
-    return outcomes
+    """Take ``chunks`` through their jobs (``JobPool``); every chunk's outcome."""
+    pool = JobPool(config, job, concurrency=concurrency)
+    for chunk in chunks:
+        pool.add(chunk)
+    while pool.busy:
+        pool.step(None)
+    return pool.outcomes
 
 
 def heal(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -17,7 +18,8 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import Field
 
-from flows.jobs import heal, run_jobs
+from flows.jobs import heal
+from flows.pipeline import run_pipeline
 from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
 from hubload.errors import ConfigError, InputFileError, PartialLoadError, StopRequestedError
@@ -26,7 +28,6 @@ from hubload.forms import Advanced, FileDetails, request_from_form
 from hubload.healing import Healing
 from hubload.ledger import ChunkState, Ledger, RunKind, RunRecord, RunStatus, file_sha256
 from hubload.options import MAX_CONCURRENCY, LoadRequest
-from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
 from hubload.preflight import refuse_a_second_load
 from hubload.settings import Settings
@@ -185,7 +186,8 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
     log = get_run_logger()
     op = request.operation_spec()
     config = resolve_target(request.target, request.hub, request.target_block)
-    identity = open_target(config, timeout=Settings().timeout()).identity
+    target = open_target(config, timeout=Settings().timeout())
+    identity = target.identity
     tag_run(identity, request.object_name, parent_run)
     storage = shared_storage()
     origin = request.file
@@ -221,26 +223,30 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
         if parent is not None:
             link_parent_load(parent)
     try:
-        prepared = steps.prepare_file(load_plan, request.chunk_size, run_dir)
-        outcomes: dict[int, ChunkOutcome] = {}
+        job = ChunkJob(
+            run_id=rid,
+            object_name=spec.name,
+            operation=op,
+            check=TargetCheck(match_key=request.match_key, settle_seconds=request.settle_seconds),
+            poll_budget=request.poll_budget_seconds,
+        )
         healing = Healing()
         jobs_started = time.monotonic()
-        if book is not None and prepared.chunks:
-            book.stage_chunks(rid, [(c.number, c.rows, c.sha256) for c in prepared.chunks])
-            job = ChunkJob(
-                run_id=rid,
-                object_name=spec.name,
-                operation=op,
-                check=TargetCheck(
-                    match_key=request.match_key, settle_seconds=request.settle_seconds
-                ),
-                poll_budget=request.poll_budget_seconds,
-            )
-            with target_lock(identity, spec.name) as lock:
+        # The object's slot is held from the first staged chunk (sent at once) to the last job.
+        with target_lock(identity, spec.name) if book is not None else nullcontext("") as lock:
+            if lock:
                 log.info("holding %s: no other load of %s runs its jobs now", lock, spec.name)
-                outcomes = run_jobs(
-                    config, job, prepared.chunks, concurrency=request.effective_concurrency
-                )
+            prepared, outcomes = run_pipeline(
+                config,
+                job,
+                book,
+                load_plan,
+                run_dir,
+                chunk_size=request.chunk_size,
+                max_bytes=target.capabilities.max_upload_bytes,
+                concurrency=request.effective_concurrency,
+            )
+            if book is not None and prepared.chunks:
                 healing = heal(
                     config,
                     job,

@@ -37,3 +37,13 @@ def sleep(seconds: float) -> None:
     """
     if _STOP.wait(max(0.0, seconds)):
         raise StopRequestedError("stopped on request")
+
+
+def check() -> None:
+    """Raise if a stop was asked for (a step between two pieces of work).
+
+    Raises:
+        StopRequestedError: a stop was asked for.
+    """
+    if _STOP.is_set():
+        raise StopRequestedError("stopped on request")

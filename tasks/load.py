@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from hubload import progress
+from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob, run_chunk
+from hubload.errors import StopRequestedError
 from hubload.jobs import JobStatus
 from hubload.options import LoadRequest
 from hubload.outcomes import ChunkOutcome
 from hubload.plan import LoadPlan
 from hubload.preflight import describe, plan_request
-from hubload.staging import Prepared, StagedChunk, prepare
+from hubload.staging import Preparation, Prepared, StagedChunk
 from hubload.targets import TargetConfig, open_target
 from schemas.catalog import ObjectSpec
 from tasks.ledger import ledger
@@ -65,24 +70,72 @@ def plan(config: TargetConfig, request: LoadRequest, spec: ObjectSpec) -> LoadPl
     return result
 
 
+@dataclass
+class Feed:
+    """The chunks a staging task hands to its flow as it stages them (``None`` ends them), and
+    the flow's word to stop staging. Found by key: a task's parameters are not the place for a
+    queue."""
+
+    chunks: queue.Queue[StagedChunk | None] = field(default_factory=queue.Queue)
+    stop: threading.Event = field(default_factory=threading.Event)
+    _open: ClassVar[dict[str, Feed]] = {}
+
+    @classmethod
+    def open(cls, key: str) -> Feed:
+        """A new feed under ``key``."""
+        cls._open[key] = cls()
+        return cls._open[key]
+
+    @classmethod
+    def close(cls, key: str) -> None:
+        """Forget the feed."""
+        cls._open.pop(key, None)
+
+    @classmethod
+    def of(cls, key: str) -> Feed:
+        """The feed under ``key``."""
+        return cls._open[key]
+
+
 @task(name="read-map-validate", cache_policy=NO_CACHE)
-def prepare_file(load_plan: LoadPlan, chunk_size: int, run_dir: Path) -> Prepared:
-    """Stream the whole file: read, map and validate each chunk, stage its valid rows."""
+def stage_file(
+    load_plan: LoadPlan, chunk_size: int, run_dir: Path, max_bytes: int, feed: str
+) -> Prepared:
+    """Check that the whole file reads (a pre-pass: nothing is staged before), then read, map
+    and validate it chunk by chunk, handing each staged chunk to the flow at once (``feed``)
+    so that its upload starts while the rest is read.
+
+    Raises:
+        InputFileError: the file does not read whole (nothing was staged).
+        StopRequestedError: the load was asked to stop.
+    """
     log = get_run_logger()
-
-    def on_chunk(staged: StagedChunk | None, read: int, rejected: int) -> None:
-        progress.publish(progress.ProgressEvent("prepare", read))
-        if staged is not None:
-            log.info(
-                "chunk %d staged: %d rows (read %d, rejected %d)",
-                staged.number,
-                staged.rows,
-                read,
-                rejected,
-            )
-
-    with load_plan.open() as source:
-        result = prepare(source, load_plan.mapping, chunk_size, run_dir, on_chunk=on_chunk)
+    out = Feed.of(feed)
+    try:
+        with (
+            load_plan.open() as source,
+            Preparation(
+                source, load_plan.mapping, run_dir, chunk_size=chunk_size, max_bytes=max_bytes
+            ) as preparation,
+        ):
+            tally = preparation.tally
+            for staged in preparation.steps():
+                interrupt.check()
+                if out.stop.is_set():
+                    raise StopRequestedError("the load stopped: staging too")
+                progress.publish(progress.ProgressEvent("prepare", tally.read, tally.total_rows))
+                if staged is not None:
+                    out.chunks.put(staged)
+                    log.info(
+                        "chunk %d staged: %d rows (read %d, rejected %d)",
+                        staged.number,
+                        staged.rows,
+                        tally.read,
+                        tally.rejected,
+                    )
+    finally:
+        out.chunks.put(None)
+    result = preparation.result()
     log.info(
         "read %d rows: %d staged in %d chunk(s), %d rejected; timings %s",
         result.read,

@@ -29,7 +29,8 @@ class ChunkBook:
         Raises:
             ConfigError: a chunk's content differs from the one recorded (the file changed).
         """
-        known = {c.number: c for c in self.chunks(run_id)}
+        staged = list(staged)
+        known = {c.number: c for c in self.chunks(run_id, numbers=[n for n, _, _ in staged])}
         with self.engine.begin() as conn:
             for number, rows, sha in staged:
                 before = known.get(number)
@@ -42,6 +43,7 @@ class ChunkBook:
                             sha256=sha,
                             state=ChunkState.STAGED.value,
                             attempts=0,
+                            staged_at=now(),
                             updated_at=now(),
                         )
                     )
@@ -51,13 +53,14 @@ class ChunkBook:
                         "the mapping changed, so the run cannot be resumed"
                     )
 
-    def chunks(self, run_id: str) -> list[ChunkRecord]:
-        """The run's chunks in order."""
+    def chunks(self, run_id: str, numbers: list[int] | None = None) -> list[ChunkRecord]:
+        """The run's chunks in order (only those ``numbers``, when given)."""
+        where = tables.chunks.c.run_id == run_id
+        if numbers is not None:
+            where = and_(where, tables.chunks.c.number.in_(numbers))
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(tables.chunks)
-                .where(tables.chunks.c.run_id == run_id)
-                .order_by(tables.chunks.c.number)
+                select(tables.chunks).where(where).order_by(tables.chunks.c.number)
             ).mappings()
             return [_chunk(r) for r in rows]
 

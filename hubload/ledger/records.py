@@ -153,6 +153,7 @@ class ChunkRecord:
     job_id: str | None
     attempts: int
     attempt_started_at: datetime | None = None
+    staged_at: datetime | None = None
     job_status: str | None = None
     succeeded: int | None = None
     failed: int | None = None

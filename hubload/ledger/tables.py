@@ -76,6 +76,7 @@ chunks = Table(
     Column("attempts", Integer, nullable=False, default=0),
     # When the current (or last) upload attempt began: a lost answer is settled from it.
     Column("attempt_started_at", DateTime(timezone=True), nullable=True),
+    Column("staged_at", DateTime(timezone=True), nullable=True),  # when the ledger learnt it
     Column("job_status", String(40), nullable=True),
     Column("succeeded", Integer, nullable=True),
     Column("failed", Integer, nullable=True),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.states import Scheduled
 
+from hubload.ledger import Ledger
 from sandbox.server import RunningSandbox
 from tests.conftest import SandboxFactory
 from tests.e2e.deploy_support import (
@@ -268,3 +270,45 @@ def test_ui_retry_of_a_crashed_run_reuses_submitted_chunks(
     assert served.sandbox.store.count_jobs() == 3  # chunk 1 was not uploaded again
     assert served.sandbox.store.count_records("helpdesk", "Contact") == 30
     assert counts(run_id)["succeeded"] == 30
+
+
+def test_ui_retry_after_a_kill_during_staging_sends_each_chunk_once(
+    slow_sandbox_served: Served, tmp_path: Path
+) -> None:
+    """The run dies while its file is still being staged and its first chunks are already at
+    the target (the pipeline); the UI's Retry stages the file again and sends only the rest."""
+    served = slow_sandbox_served
+    path = tmp_path / "contacts.csv"
+    rows = 600_000
+    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(rows)))
+    run_id = run_deployment_like_the_ui(
+        "load/load",
+        {
+            "file": str(path),
+            "object_name": "Contact",
+            "advanced": {"chunk_size": 30_000, "concurrency": 4},
+        },
+    )
+    pid = _pid_of(run_id)
+    deadline = time.monotonic() + 120
+    while served.sandbox.store.count_jobs() < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    book = Ledger(f"sqlite:///{served.home / 'ledger.db'}")
+    (run,) = book.runs()
+    staged = len(book.chunks(run.run_id))
+    assert 1 <= staged < rows // 30_000, f"{staged} chunks staged: the kill came after staging"
+
+    def crashed() -> bool:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run_id).state
+        return bool(state and state.is_final())
+
+    wait_for(crashed, 60, "the killed run to be marked crashed", served.log)
+    sent = served.sandbox.store.count_jobs()
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run_id, Scheduled(name="AwaitingRetry"), force=True)
+    done = final_state(run_id, log=served.log)
+    assert done.state.is_completed(), served.log.read_text()[-3000:]
+    assert served.sandbox.store.count_jobs() == rows // 30_000 and sent >= 1
+    assert served.sandbox.store.count_records("helpdesk", "Contact") == rows

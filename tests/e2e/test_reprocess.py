@@ -151,43 +151,26 @@ def test_transient_lock_errors_reprocessed_in_serial_mode(
     assert sandbox.store.count_records("marketing", "contact") == 9
 
 
-def test_lost_answers_with_a_match_key_are_checked_at_the_target(
+def test_lost_answers_are_settled_by_the_targets_job_list(
     start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
 ) -> None:
+    """Every upload's answer is lost: each chunk's job is found in the target's job list (its
+    name is the chunk's), polled, and its rows accounted for; nothing is sent twice, and a
+    reprocess finds nothing to send. (When the list cannot tell, the chunk waits for a
+    decision: tests/core/test_exactly_once.py.)"""
     sandbox = start_sb(lost_response_rate=1.0)
     use_target(sandbox)
     path = tmp_path / "contacts.csv"
     path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(25)))
-    state, summary = run_load(path, "Contact", chunk_size=10, match_key="Email", settle_seconds=1)
+    state, summary = run_load(path, "Contact", chunk_size=10, settle_seconds=1)
     assert isinstance(summary, Summary), summary
     assert state.is_completed() and summary.succeeded == 25
-    assert {j.status for j in summary.jobs} == {"FOUND_AT_TARGET"}
+    assert {j.status for j in summary.jobs} == {"COMPLETED"}
+    assert all(j.job_id for j in summary.jobs)
     assert uploads(sandbox) == 3  # each chunk sent once
     assert sandbox.store.count_records("helpdesk", "Contact") == 25
-
-
-def test_lost_answers_without_a_match_key_wait_for_a_decision(
-    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
-) -> None:
-    sandbox = start_sb(lost_response_rate=1.0)
-    use_target(sandbox)
-    path = tmp_path / "contacts.csv"
-    path.write_text("LastName,Email\n" + "".join(f"L{i},u{i}@x.com\n" for i in range(12)))
-    _, summary = run_load(path, "Contact", chunk_size=10)
-    assert summary.failed == 12
-    failed = read_report(summary, "failed")
-    assert all(f["error"].startswith("NEEDS_DECISION") for f in failed)
-    # Reprocessing never resends rows whose fate is unknown: they did load.
     _, nothing = run_reprocess(summary.run_id)
-    assert nothing is None
-    assert sandbox.store.count_records("helpdesk", "Contact") == 12
-    assert uploads(sandbox) == 2
-    # Resuming with a match key settles them: found at the target, nothing sent again.
-    _, resumed = run_load(
-        path, "Contact", chunk_size=10, run_id=summary.run_id, match_key="Email", settle_seconds=0
-    )
-    assert resumed.succeeded == 12 and resumed.failed == 0
-    assert uploads(sandbox) == 2
+    assert nothing is None and uploads(sandbox) == 3
     assert ledger().rows(summary.run_id) == []
 
 
