@@ -7,7 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from hubload import progress
@@ -56,6 +63,8 @@ def progress_bar(console: Console, enabled: bool) -> Iterator[None]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
     ) as bar:
@@ -63,8 +72,8 @@ def progress_bar(console: Console, enabled: bool) -> Iterator[None]:
         jobs = bar.add_task("bulk jobs", total=None, visible=False)
 
         def on_event(event: progress.ProgressEvent) -> None:
-            if event.stage == "prepare":
-                bar.update(rows, completed=event.done)
+            if event.stage == "prepare":  # the total: the rows the pre-pass counted
+                bar.update(rows, completed=event.done, total=event.total)
             else:
                 bar.update(jobs, completed=event.done, total=event.total, visible=True)
 

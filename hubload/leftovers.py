@@ -11,7 +11,7 @@ from hubload.errors import ConfigError
 from hubload.ledger import RowOutcome, RowRecord
 from hubload.outcomes import fate_unknown
 from hubload.records import TRANSIENT_CODES, parse_error_text
-from hubload.reports import FORMULA_START
+from hubload.reports import neutralise, unneutralise
 
 
 def leftover_rows(rejected_csv: Path | None, failed_csv: Path | None) -> Iterator[RowRecord]:
@@ -39,18 +39,12 @@ def _lines_and_reasons(path: Path, column: str) -> Iterator[tuple[int, str]]:
             yield int(row["line"]), unneutralise(row[column])
 
 
-def unneutralise(cell: str) -> str:
-    """Undo the reports' spreadsheet guard: ``'=x`` back to ``=x``."""
-    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_START):
-        return cell[1:]
-    return cell
-
-
 def report_header(report: Path) -> list[str]:
     """The source file's header, from a rejected.csv or failed.csv."""
     with report.open(encoding="utf-8", newline="") as stream:
         names = next(csv.reader(stream))
-    return names[1:-2]  # line, <source columns>, extra_fields, reason|error
+    # line, <source columns> (neutralised for spreadsheets), extra_fields, reason|error
+    return [unneutralise(name) for name in names[1:-2]]
 
 
 def original_cells(
@@ -104,13 +98,14 @@ def fixed_rows(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
         columns = reader.fieldnames or []
-        missing = [c for c in ["line", *header] if c not in columns]
+        named = {c: neutralise(c) if neutralise(c) in columns else c for c in header}
+        missing = [c for c in ["line", *named.values()] if c not in columns]
         if missing:
             raise ConfigError(
                 f"{path}: missing column(s) {', '.join(missing)}: keep the report's header"
             )
         for row in reader:
-            cells = [unneutralise(row[c] or "") for c in header]
+            cells = [unneutralise(row[named[c]] or "") for c in header]
             extra = unneutralise(row.get("extra_fields") or "")
             yield int(row["line"]), cells + ([extra] if extra else [])
 

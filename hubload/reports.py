@@ -13,8 +13,17 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a cell that a spreadsheet would run as a formula with ``'`` (OWASP's advice)."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
+    """Prefix a cell that a spreadsheet would run as a formula with ``'`` (OWASP's advice);
+    a cell that starts with ``'`` gets one too, so that ``unneutralise`` gives it back as it
+    was."""
+    return "'" + cell if cell.startswith((*FORMULA_START, "'")) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """Undo ``neutralise``: ``'=x`` back to ``=x``, ``''x`` back to ``'x``."""
+    if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")):
+        return cell[1:]
+    return cell
 
 
 class RowReport:

@@ -33,3 +33,13 @@ def test_formulas_in_header_and_cells_are_neutralised(tmp_path: Path) -> None:
 
 def test_neutralise_leaves_plain_text() -> None:
     assert [neutralise(c) for c in ["Smith", "", "a=b", " =x"]] == ["Smith", "", "a=b", " =x"]
+
+
+def test_every_cell_comes_back_from_a_report_as_it_was() -> None:
+    """Reports guard cells against spreadsheets; reading them back undoes it exactly, even
+    for cells that start with the guard's own quote."""
+    from hubload.reports import neutralise  # noqa: PLC0415
+
+    for cell in ["=1+1", "'=1+1", "''x", "'x", "x'", "", "-3", "@a", "plain", "'", "''"]:
+        assert unneutralise(neutralise(cell)) == cell, cell
+    assert neutralise("=1+1") == "'=1+1" and neutralise("plain") == "plain"
