@@ -92,25 +92,25 @@ def _run_id(file: Path, object_name: str) -> str:
     return f"{stamp}-{file.stem}-{object_name}-{run}"
 
 
-def _titled(title: str, **extra: Any) -> Any:
+def titled(title: str, **extra: Any) -> Any:
     """A form field's title (Prefect titles a parameter by its name unless the schema says)."""
     return Field(json_schema_extra={"title": title, **extra})
 
 
 @flow(name="load", flow_run_name=run_name, task_runner=_RUNNER, log_prints=False)
 def load(
-    file: Annotated[str, _titled("File")],
-    object_name: Annotated[str, _titled("Object", **OBJECT_CHOICES)],
-    target: Annotated[TargetChoice, _titled("Target")] = "configured",
-    hub: Annotated[str, _titled("Hub (Open Connectors)", examples=HUBS)] = "helpdesk",
-    operation: Annotated[OPERATIONS, _titled("Operation")] = "insert",
-    external_id: Annotated[str, _titled("Upsert key")] = "",
-    mapping: Annotated[str, _titled("Mapping file")] = "",
-    dry_run: Annotated[bool, _titled("Dry run")] = False,
-    force: Annotated[bool, _titled("Load again")] = False,
-    details: Annotated[FileDetails, _titled("The file's details")] = DEFAULT_DETAILS,
-    advanced: Annotated[Advanced, _titled("Advanced")] = DEFAULT_ADVANCED,
-    target_block: Annotated[str, _titled("Target block")] = "",
+    file: Annotated[str, titled("File")],
+    object_name: Annotated[str, titled("Object", **OBJECT_CHOICES)],
+    target: Annotated[TargetChoice, titled("Target")] = "configured",
+    hub: Annotated[str, titled("Hub (Open Connectors)", examples=HUBS)] = "helpdesk",
+    operation: Annotated[OPERATIONS, titled("Operation")] = "insert",
+    external_id: Annotated[str, titled("Upsert key")] = "",
+    mapping: Annotated[str, titled("Mapping file")] = "",
+    dry_run: Annotated[bool, titled("Dry run")] = False,
+    force: Annotated[bool, titled("Load again")] = False,
+    details: Annotated[FileDetails, titled("The file's details")] = DEFAULT_DETAILS,
+    advanced: Annotated[Advanced, titled("Advanced")] = DEFAULT_ADVANCED,
+    target_block: Annotated[str, titled("Target block")] = "",
 ) -> Any:
     """Load one CSV file into an object; every row ends succeeded, rejected or failed.
 

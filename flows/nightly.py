@@ -69,7 +69,7 @@ def nightly_name() -> str:
 
 @flow(name="nightly", flow_run_name=nightly_name, log_prints=False)
 def nightly(
-    config: str = DEFAULT_CONFIG, force: bool = False, target_block: str | None = None
+    config: str = DEFAULT_CONFIG, force: bool = False, target_block: str = ""
 ) -> Any:
     """Load each inbox file that matches a source, once per content.
 
@@ -82,15 +82,16 @@ def nightly(
     bad file does not stop the others. The run fails when any file failed, and says how many.
     """
     log = get_run_logger()
+    block = target_block or None  # the form's empty field: each source's own, or the settings'
     cfg = NightlyConfig.load(Path(config).expanduser())
     book = ledger()  # the one its load runs use
     storage = shared_storage()
     results: list[FileResult] = []
     if cfg.reprocess_transient:
-        results += _reprocess_transient(book, target_block)
+        results += _reprocess_transient(book, block)
     loads: list[FileLoad] = []
     for item in scan(cfg):
-        found = _plan_file(item, cfg, book, force=force, target_block=target_block)
+        found = _plan_file(item, cfg, book, force=force, target_block=block)
         if isinstance(found, FileResult):
             results.append(found)
             log.info("%s: %s %s", item.path.name, found.outcome, found.detail)
@@ -153,7 +154,7 @@ def _fan_out(
     storage first (when there is one), so that the worker that loads it can read it."""
     log = get_run_logger()
     launches = []
-    for one in loads:
+    for one in _interleaved(loads):
         file = str(one.item.path)
         if storage is not None:
             file = storage.share_input(one.item.path, one.sha256)
@@ -186,6 +187,17 @@ def _fan_out(
         on_landed=landed,
     )
     return [results[one.run_id] for one in loads]
+
+
+def _interleaved(loads: list[FileLoad]) -> list[FileLoad]:
+    """The loads in the order to launch them: each target object in turn, its files in name
+    order. Loads of one object run their jobs one at a time anyway (its lock), so the files in
+    flight are spread over different objects rather than queueing for one object's lock."""
+    by_object: dict[tuple[str, str], list[FileLoad]] = {}
+    for one in loads:
+        by_object.setdefault((one.identity.key, one.item.source.object), []).append(one)
+    queues = list(by_object.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 def _settle(one: FileLoad, state: State[Any], cfg: NightlyConfig, book: Ledger) -> FileResult:
@@ -225,7 +237,7 @@ def _reprocess_transient(ledger: Ledger, target_block: str | None) -> list[FileR
         if not any(r.transient for r in ledger.rows(run.run_id)):
             continue
         state: State[Any] = reprocess(  # type: ignore[assignment] # a sync flow returns its State
-            run=run.run_id, only="transient", target_block=target_block, return_state=True
+            run=run.run_id, only="transient", target_block=target_block or "", return_state=True
         )
         if state.is_completed():
             outcome = "reprocessed"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import State, flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from flows.load import PARTIAL, load_request, outcome_of
+from flows.load import PARTIAL, load_request, outcome_of, titled
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, PartialLoadError
 from hubload.ledger import Ledger, RowOutcome, RunKind, RunRecord, RunStatus
@@ -40,14 +40,14 @@ def reprocess_name() -> str:
 
 @flow(name="reprocess", flow_run_name=reprocess_name, log_prints=False)
 def reprocess(
-    run: str,
-    rejected_file: str | None = None,
-    failed_file: str | None = None,
-    only: Only = "all",
-    serial: bool = False,
-    target_block: str | None = None,
-    match_key: str | None = None,
-    force: bool = False,
+    run: Annotated[str, titled("Run")],
+    rejected_file: Annotated[str, titled("Corrected rejected.csv")] = "",
+    failed_file: Annotated[str, titled("Corrected failed.csv")] = "",
+    only: Annotated[Only, titled("Which rows")] = "all",
+    serial: Annotated[bool, titled("Serial mode")] = False,
+    target_block: Annotated[str, titled("Target block")] = "",
+    match_key: Annotated[str, titled("Match key")] = "",
+    force: Annotated[bool, titled("Another target")] = False,
 ) -> Any:
     """Resubmit the rows of ``run`` that failed at the target (all, or only the transient
     errors such as UNABLE_TO_LOCK_ROW), as the file had them or as corrected in ``failed_file``
@@ -58,6 +58,19 @@ def reprocess(
     is never sent again. Rows whose fate is unknown are left alone: resume the run instead.
     The rows go to the target the parent loaded into: another configured target is refused
     unless ``force``.
+
+    Args:
+        run: The load whose rows to load again: its flow-run id (from its page's URL) or the
+            ledger's run id.
+        rejected_file: The run's rejected.csv with rows corrected: a path on the worker, or
+            its place in the report storage (s3://..., file://...).
+        failed_file: The run's failed.csv with rows corrected (rows the target refused).
+        only: all: failed rows as they were and corrected ones; failed, transient (record
+            locks and other passing errors) or rejected only.
+        serial: Ask the target for serial mode (against record locks).
+        target_block: A saved hubload target; empty: the one the run used.
+        match_key: For rows whose fate is unknown: a field that tells whether they loaded.
+        force: Send the rows to the configured target even if the run loaded elsewhere.
     """
     log = get_run_logger()
     book = ledger()

@@ -3,12 +3,12 @@ UI, with the run page's flow-run id; the CLI's ``hubload resume`` does the same)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import State, flow
 from prefect.runtime import flow_run
 
-from flows.load import load_request
+from flows.load import load_request, titled
 from hubload.recovery import check_resumable, find_run
 from tasks.ledger import ledger
 from tasks.runs import still_running
@@ -20,7 +20,11 @@ def resume_name() -> str:
 
 
 @flow(name="resume", flow_run_name=resume_name, log_prints=False)
-def resume(run: str, match_key: str | None = None, force: bool = False) -> Any:
+def resume(
+    run: Annotated[str, titled("Run")],
+    match_key: Annotated[str, titled("Match key")] = "",
+    force: Annotated[bool, titled("Even if it looks alive")] = False,
+) -> Any:
     """Take up a load that crashed, failed or was interrupted: chunks it sent are polled, never
     sent again; the others are sent. It ends as the load ends.
 

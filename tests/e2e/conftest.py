@@ -10,9 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 STARTUP_SECONDS = 180
 
@@ -99,3 +103,23 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(
         f"prefect server not healthy after {STARTUP_SECONDS}s: {log.read_text()[-2000:]}"
     )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed with apt-get when missing (CI starts from a fresh machine).
+    An install that fails fails the test, with apt's output: it must not be skipped."""
+    from tests.e2e.browser import ChromiumInstallError, ensure_chromium  # noqa: PLC0415
+
+    try:
+        return ensure_chromium()
+    except ChromiumInstallError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def browser(chromium: Path) -> Iterator[Browser]:
+    from tests.e2e.browser import headless_chromium  # noqa: PLC0415 - only for UI tests
+
+    with headless_chromium(chromium) as launched:
+        yield launched

@@ -5,7 +5,6 @@ submit it; the run the form created loads the seed file like a run started from 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -15,7 +14,6 @@ from prefect import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
 
-from tests.e2e.browser import ChromiumInstallError, ensure_chromium, headless_chromium
 from tests.e2e.deploy_support import counts, deployment_id, final_state, wait_for
 from tests.e2e.helpers import MAPPINGS, SEED
 from tests.e2e.test_deployments import Served, served  # noqa: F401 - the fixture
@@ -24,22 +22,6 @@ pytestmark = [pytest.mark.slow]
 MAPPING = MAPPINGS / "marketing_contact.yaml"
 UI_TIMEOUT_MS = 30_000
 VIEWPORT: ViewportSize = {"width": 1400, "height": 2200}  # tall: the whole form in one shot
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium, installed with apt-get when missing (CI starts from a fresh machine).
-    An install that fails fails the test, with apt's output: it must not be skipped."""
-    try:
-        return ensure_chromium()
-    except ChromiumInstallError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture
-def browser(chromium: Path) -> Iterator[Browser]:
-    with headless_chromium(chromium) as launched:
-        yield launched
 
 
 def ui_base(api_url: str) -> str:
