@@ -98,6 +98,12 @@ def preflight(params: dict[str, Any]) -> None:
     request = LoadRequest.of(**params)
     config = resolve_target(request.target, request.hub, request.target_block)
     target = open_target(config, timeout=Settings().timeout())
+    if params.get("run_id") and not params.get("force"):
+        # A run taken up again loads into its own target: refused here, before any flow run.
+        with Ledger.from_settings() as book:
+            earlier = book.run(params["run_id"], exact=True)
+        if earlier is not None:
+            earlier.check_target(target.identity, force=False)
     plan = plan_request(target, request, describe(target, request.object_name))
     if request.dry_run or params.get("force") or params.get("run_id") or params.get("parent_run"):
         return

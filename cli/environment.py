@@ -32,6 +32,15 @@ def prepare_prefect(*, console_level: str | None = None) -> None:
 
 EMBEDDED = "embedded-sandbox"
 """How runs into the embedded sandbox name its instance (its port changes at every start)."""
+# Salesforce credentials that would choose another grant than the embedded sandbox's client
+# credentials (a username and key make the JWT flow): set aside while it serves.
+_OTHER_SF_CREDENTIALS = (
+    "HUBLOAD_SF_ACCESS_TOKEN",
+    "HUBLOAD_SF_REFRESH_TOKEN",
+    "HUBLOAD_SF_USERNAME",
+    "HUBLOAD_SF_PRIVATE_KEY",
+    "HUBLOAD_SF_PRIVATE_KEY_FILE",
+)
 
 
 def chosen_kind(kind: TargetKind | None) -> TargetKind | None:
@@ -58,8 +67,9 @@ def target_settings(
     face = chosen or TargetKind.OPEN_CONNECTORS
     db_path = Settings().home_dir() / "sandbox" / "sandbox.db"
     with start_sandbox(SandboxConfig(db_path=db_path)) as sandbox:
-        env = {"HUBLOAD_TARGET": face.value}
+        env: dict[str, str | None] = {"HUBLOAD_TARGET": face.value}
         if face is TargetKind.SALESFORCE:
+            env |= dict.fromkeys(_OTHER_SF_CREDENTIALS)
             where = sandbox.salesforce_instance_url
             env |= {
                 "HUBLOAD_SF_LOGIN_URL": where,
@@ -80,7 +90,11 @@ def target_settings(
             f"data in {db_path}[/dim]"
         )
         saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         try:
             yield face
         finally:

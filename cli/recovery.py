@@ -17,6 +17,7 @@ from cli.common import (
     fail,
     run_flow,
 )
+from cli.environment import prepare_prefect
 from cli.runs import open_ledger
 
 
@@ -34,6 +35,9 @@ def resume(
     Also settles a finished run's chunks whose fate was unknown (give --match-key).
     """
     from hubload.recovery import check_resumable, find_run  # noqa: PLC0415
+
+    # Before Prefect is imported (tasks.runs): its console shows warnings only.
+    prepare_prefect(console_level=None if verbose else "WARNING")
     from tasks.runs import still_running  # noqa: PLC0415 - Prefect, only to resume
 
     with open_ledger() as book:

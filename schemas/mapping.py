@@ -342,6 +342,15 @@ def _automatic(header: list[str], target: ObjectSpec, mode: LoadMode) -> Mapping
                 continue
             if is_key or found.writable(mode.write):
                 fields[found.name] = FieldSource(column=column)
+    # A column named Relationship.Field (Account.External_Id__c), as Salesforce's own CSV
+    # headers name a parent by one of its fields, maps itself to that lookup.
+    for column in header:
+        relationship, dot, parent_field = column.partition(".")
+        ref = target.relationship(relationship) if dot and parent_field else None
+        if ref is None or mode.key_only or column in fields or column in _sources(fields):
+            continue
+        if ref.writable(mode.write):
+            fields[column] = FieldSource(column=column)
     if not fields:
         raise MappingError(
             f"no column of the file is named like a field of {target.name} "

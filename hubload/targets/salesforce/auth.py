@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -113,12 +114,13 @@ class TokenSource:
 
         try:
             response = self._retry.run(once, self._sleep, label="Salesforce login: ")
-        except FatalApiError as exc:
-            if exc.status_code != 400:
+        except (FatalApiError, AuthError) as exc:
+            if exc.status_code not in (400, 401, 403):
                 raise
+            # The code leads the error's text already ("HTTP 400: invalid_client: ...").
             raise AuthError(
-                f"Salesforce refused the login ({self._config.grant.value}): "
-                f"{exc.code or 'error'}: {exc.message}",
+                f"Salesforce refused the login ({self._config.grant.value} at "
+                f"{self._config.login_url}): {exc.message}",
                 status_code=exc.status_code,
                 code=exc.code,
             ) from exc
@@ -156,10 +158,33 @@ class TokenSource:
             config.private_key.get_secret_value(),
             issuer=client_id,
             subject=config.username,
-            audience=config.login_url,
+            audience=jwt_audience(config.login_url),
             expires=int(self._clock()) + _JWT_LIFETIME_S,
         )
         return {"grant_type": JWT_GRANT, "assertion": assertion}
+
+
+_PRODUCTION = "https://login.salesforce.com"
+_SANDBOXES = "https://test.salesforce.com"
+_SANDBOX_HOST = re.compile(
+    r"(?:[^.]+\.sandbox\.my\.salesforce\.com|[^.]+--[^.]+\.my\.salesforce\.com"
+    r"|cs\d+\.(?:my\.)?salesforce\.com)"
+)
+
+
+def jwt_audience(login_url: str) -> str:
+    """The JWT's ``aud``: Salesforce takes only its login hosts there (or an Experience Cloud
+    site's URL), not a My Domain host, although the token may be asked for at a My Domain:
+    ``https://test.salesforce.com`` for a sandbox org's host, ``https://login.salesforce.com``
+    for any other Salesforce host, and any other login URL (a site, a stand-in) as it is."""
+    host = (httpx.URL(login_url).host or "").lower()
+    if _SANDBOX_HOST.fullmatch(host) or host == "test.salesforce.com":
+        return _SANDBOXES
+    if host == "salesforce.com" or host.endswith(".salesforce.com"):
+        return _PRODUCTION
+    if host.endswith(".salesforce.mil"):
+        return "https://login.salesforce.mil"
+    return login_url
 
 
 def jwt_assertion(

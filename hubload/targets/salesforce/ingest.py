@@ -9,7 +9,7 @@ from typing import Any
 
 from hubload.errors import FatalApiError
 from hubload.http import json_body
-from hubload.jobs import JobState, JobStatus
+from hubload.jobs import JobStatus
 from hubload.operations import Operation
 from hubload.records import RecordError, RecordSuccess
 from hubload.targets.salesforce.api import CSV_TYPE, SalesforceApi
@@ -112,20 +112,23 @@ class Ingest:
                 record=row,
             )
 
-    def failures(self, job_id: str, final: JobState) -> Iterator[RecordError]:
-        """The job's failed rows (``sf__Error``), then the rows it never processed.
+    def failures(self, final: JobStatus) -> Iterator[RecordError]:
+        """The job's failed rows (``sf__Error``), then the rows it never processed (with why
+        the job ended: its state and ``errorMessage``, e.g. ``InvalidBatch : Field name not
+        found : Foo__c``).
 
         Raises:
             ApiError: the results could not be read.
         """
+        job_id = final.job_id
         for row in self._rows(job_id, "failed"):
             row.pop("sf__Id", None)
             yield RecordError.of(row.pop("sf__Error", "") or "UNKNOWN:no error given", record=row)
+        why = f"{UNPROCESSED}:job {job_id} ended {final.raw_status} before processing this row"
+        if final.message:
+            why += f" ({' '.join(final.message.split())})"
         for row in self._rows(job_id, "unprocessed"):
-            yield RecordError.of(
-                f"{UNPROCESSED}:job {job_id} ended {final.value} before processing this row",
-                record=row,
-            )
+            yield RecordError.of(why, record=row)
 
     def _rows(self, job_id: str, kind: str) -> Iterator[dict[str, str]]:
         response = self.api.call(

@@ -125,15 +125,17 @@ class SalesforceTarget:
             # A lost answer leaves at most an Open job with no data, which never processes.
             raise _safe(exc) from exc
         job_id = created.job_id
-        if on_created is not None:
-            on_created(job_id)
         try:
+            if on_created is not None:
+                on_created(job_id)
             self.ingest.upload(job_id, upload.path)
         except RetriableError as exc:
             # The job is still Open (it is closed only below): aborted, none of it processes.
             self._abort_quietly(job_id)
             raise _safe(exc) from exc
-        except ApiError:
+        except BaseException:
+            # Refused, the job id not recorded, or a stop (Ctrl+C) mid-upload: the job, still
+            # Open, is aborted rather than left Open with data in it.
             self._abort_quietly(job_id)
             raise
         closed = self._close(job_id)
@@ -171,10 +173,16 @@ class SalesforceTarget:
     def _close_once(self, job_id: str) -> JobStatus:
         try:
             return self.ingest.set_state(job_id, UPLOAD_COMPLETE)
-        except RetriableError:
+        except RetriableError as exc:
             # The close may have landed although its answer did not: the job tells.
             current = self.ingest.info(job_id)
             if current.raw_status != OPEN:
+                log.warning(
+                    "job %s: the answer to its close was lost (%s); the job is %s: closed",
+                    job_id,
+                    exc.message,
+                    current.raw_status,
+                )
                 return current
             raise
 
@@ -200,7 +208,7 @@ class SalesforceTarget:
         Raises:
             ApiError: the results could not be read.
         """
-        return self.ingest.failures(status.job_id, status.state)
+        return self.ingest.failures(status)
 
     def successful_rows(self, status: JobStatus) -> Iterator[RecordSuccess]:
         """``successfulResults``: each loaded row with its record id and whether it was created.
@@ -233,8 +241,9 @@ class SalesforceTarget:
         return Settlement(Verdict.JOB, job=job, why=f"job {attempt.job_id} ({current.raw_status})")
 
     def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
-        """How many records the org holds for each of ``values`` of ``key``, by SOQL query
-        jobs of up to 1,000 keys.
+        """How many records the org holds for each of ``values`` of ``key`` (matched as SOQL
+        matches, ignoring case; counted under the values as given), by SOQL query jobs of up to
+        1,000 keys.
 
         Raises:
             ConfigError: the key or object is not a plain name.
@@ -242,15 +251,23 @@ class SalesforceTarget:
         """
         _check_name(object_name)
         _check_name(key)
-        wanted = sorted({v for v in values if v})
+        # SOQL compares strings ignoring case, and the org answers in its own spelling: each
+        # record found counts for every value asked that it matches (``Ann@X.com`` asked,
+        # ``ann@x.com`` stored). Values differing only in case are asked once.
+        asked: dict[str, list[str]] = {}
+        for value in sorted({v for v in values if v}):
+            asked.setdefault(value.lower(), []).append(value)
+        groups = sorted(asked)
         found: Counter[str] = Counter()
         policy = PollPolicy(budget=300)
-        for start in range(0, len(wanted), _KEYS_PER_QUERY):
-            listed = ", ".join(quote(v) for v in wanted[start : start + _KEYS_PER_QUERY])
+        for start in range(0, len(groups), _KEYS_PER_QUERY):
+            batch = groups[start : start + _KEYS_PER_QUERY]
+            listed = ", ".join(quote(asked[g][0]) for g in batch)
             soql = f"SELECT {key} FROM {object_name} WHERE {key} IN ({listed})"  # noqa: S608
             for record in run_query(self.api, soql, policy, self._sleep):
-                if record.get(key):
-                    found[record[key]] += 1
+                stored = record.get(key)
+                for value in asked.get(stored.lower(), []) if stored else []:
+                    found[value] += 1
         return found
 
     def cancel(self, job_id: str) -> None:
