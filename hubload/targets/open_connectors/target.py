@@ -25,6 +25,7 @@ from hubload.targets.base import (
     Upload,
     Verdict,
 )
+from hubload.targets.keys import KeyCount
 from hubload.targets.open_connectors.client import BulkClient, ListedJob
 from hubload.targets.open_connectors.config import OpenConnectorsConfig
 from schemas.catalog import ObjectSpec
@@ -222,19 +223,14 @@ class OpenConnectorsTarget:
         for name in (key, object_name):
             if not _IDENTIFIER.fullmatch(name):
                 raise ConfigError(f"not a field or object name: {name!r}")
-        wanted = sorted({v for v in values if v})
-        found: Counter[str] = Counter()
+        count = KeyCount(values)  # matched ignoring case, as the CRM behind the hub does
         policy = PollPolicy(budget=300)
-        for start in range(0, len(wanted), _QUERY_BATCH):
-            batch = wanted[start : start + _QUERY_BATCH]
+        for batch in count.batches(_QUERY_BATCH):
             listed = ", ".join(f"'{_quoted(v)}'" for v in batch)
             # CEQL: values are quoted; the names were checked as identifiers.
             query = f"select {key} from {object_name} where {key} in ({listed})"  # noqa: S608
-            for record in self.client.query_records(query, object_name, policy):
-                value = record.get(key)
-                if isinstance(value, str):
-                    found[value] += 1
-        return found
+            count.add(r.get(key) for r in self.client.query_records(query, object_name, policy))
+        return count.found
 
     def cancel(self, job_id: str) -> None:
         """Cancel the job.

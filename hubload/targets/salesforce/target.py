@@ -24,6 +24,7 @@ from hubload.targets.base import (
     Upload,
     Verdict,
 )
+from hubload.targets.keys import KeyCount
 from hubload.targets.salesforce.api import SalesforceApi
 from hubload.targets.salesforce.config import SalesforceConfig
 from hubload.targets.salesforce.describe import object_from_describe, object_names
@@ -251,24 +252,13 @@ class SalesforceTarget:
         """
         _check_name(object_name)
         _check_name(key)
-        # SOQL compares strings ignoring case, and the org answers in its own spelling: each
-        # record found counts for every value asked that it matches (``Ann@X.com`` asked,
-        # ``ann@x.com`` stored). Values differing only in case are asked once.
-        asked: dict[str, list[str]] = {}
-        for value in sorted({v for v in values if v}):
-            asked.setdefault(value.lower(), []).append(value)
-        groups = sorted(asked)
-        found: Counter[str] = Counter()
+        count = KeyCount(values)  # SOQL compares strings ignoring case
         policy = PollPolicy(budget=300)
-        for start in range(0, len(groups), _KEYS_PER_QUERY):
-            batch = groups[start : start + _KEYS_PER_QUERY]
-            listed = ", ".join(quote(asked[g][0]) for g in batch)
+        for batch in count.batches(_KEYS_PER_QUERY):
+            listed = ", ".join(quote(v) for v in batch)
             soql = f"SELECT {key} FROM {object_name} WHERE {key} IN ({listed})"  # noqa: S608
-            for record in run_query(self.api, soql, policy, self._sleep):
-                stored = record.get(key)
-                for value in asked.get(stored.lower(), []) if stored else []:
-                    found[value] += 1
-        return found
+            count.add(r.get(key) for r in run_query(self.api, soql, policy, self._sleep))
+        return count.found
 
     def cancel(self, job_id: str) -> None:
         """Abort the job.
