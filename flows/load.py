@@ -188,7 +188,7 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
     config = resolve_target(request.target, request.hub, request.target_block)
     target = open_target(config, timeout=Settings().timeout())
     identity = target.identity
-    tag_run(identity, request.object_name, parent_run)
+    tag_run(identity, request.object_name, parent_run, file_name=Path(request.file).name)
     storage = shared_storage()
     origin = request.file
     request = request.model_copy(update={"file": str(_local_input(origin, storage))})

@@ -14,7 +14,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 
 from hubload.ledger import RunRecord
-from hubload.targets import TargetIdentity
+from hubload.targets import TargetIdentity, TargetKind
 from hubload.targets.urls import public_name
 
 LOCK_WAIT_SECONDS = 6 * 3600.0
@@ -37,15 +37,27 @@ def run_tags(identity: TargetIdentity, object_name: str, parent_run: str | None)
     return tags
 
 
-def tag_run(identity: TargetIdentity, object_name: str, parent_run: str | None = None) -> None:
-    """Add the run's tags (``run_tags``) to the current flow run."""
+def tag_run(
+    identity: TargetIdentity,
+    object_name: str,
+    parent_run: str | None = None,
+    *,
+    file_name: str | None = None,
+) -> None:
+    """Add the run's tags (``run_tags``) to the current flow run, and name it for where it
+    loads now that the target is known (``<file> -> <hub>/<object>``, or ``<file> -> <object>``
+    for Salesforce, whose target the run's parameters may not say)."""
     run_id = flow_run.id
     if run_id is None:
         return
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
         tags = {*run.tags, *run_tags(identity, object_name, parent_run)}
-        client.update_flow_run(run_id, tags=sorted(tags))
+        name = None
+        if file_name is not None:
+            hub = f"{identity.tenant}/" if identity.kind is TargetKind.OPEN_CONNECTORS else ""
+            name = f"{file_name} -> {hub}{object_name}"
+        client.update_flow_run(run_id, tags=sorted(tags), name=name)
 
 
 def lock_name(identity: TargetIdentity, object_name: str) -> str:

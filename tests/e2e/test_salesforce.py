@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import get_client
 
 from hubload.errors import AuthError
 from hubload.ledger import Ledger
@@ -136,6 +137,9 @@ def test_insert_upsert_update_delete_through_the_salesforce_face(
     assert (summary.read, summary.succeeded, summary.rejected, summary.failed) == (7, 5, 1, 1)
     assert reconciles(summary) and len(summary.jobs) == 2
     assert all(j.status == "JobComplete" for j in summary.jobs)
+    with get_client(sync_client=True) as client:  # named for the org, not a hub
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert run.name == f"{inserted.name} -> Contact"
     success = read_report(summary, "success")
     assert lines(success) == [2, 3, 6, 8, 9]
     org = records(sandbox)
