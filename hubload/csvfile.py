@@ -160,12 +160,24 @@ def _parse_sample(sample: str, delimiter: str) -> list[list[str]]:
 class CsvSource:
     """A CSV file opened for one streaming pass: ``header`` first, then ``chunks()``.
 
-    Use as a context manager; the file is closed on exit.
+    ``start_row`` data rows are skipped first (Data Loader's ``process.loadRowToStartAt``: rows
+    a run before loaded), counted in ``skipped``; a row is a record, well formed or not, blank
+    lines aside. Use as a context manager; the file is closed on exit.
+
+    Raises (on creation):
+        ValueError: ``start_row`` below 0.
     """
 
-    def __init__(self, path: Path, dialect: Dialect) -> None:
+    def __init__(self, path: Path, dialect: Dialect, *, start_row: int = 0) -> None:
+        if start_row < 0:
+            raise ValueError("start_row must be >= 0")
         self.path = path
         self.dialect = dialect
+        self.start_row = start_row
+        self.skipped = 0
+        """Rows skipped so far (``start_row`` once the rows after it are read)."""
+        self.last_skipped_line: int | None = None
+        """The line of the last row skipped."""
         self.blank_lines = 0
         self._blocks = _open_blocks(path, dialect.encoding)
         self._scanner = RecordScanner(self._blocks, dialect.delimiter, str(path), fields=True)
@@ -219,12 +231,34 @@ class CsvSource:
 
     def _records(self) -> Iterator[Records]:
         if self._rest is not None and len(self._rest):
-            yield self._rest
+            yield from self._after_start(self._rest)
         self._rest = None
-        yield from self._batches
+        for batch in self._batches:
+            yield from self._after_start(batch)
+
+    def _after_start(self, batch: Records) -> Iterator[Records]:
+        """``batch`` without the rows before ``start_row`` (their blank lines counted)."""
+        todo = self.start_row - self.skipped
+        if todo <= 0:
+            yield batch
+            return
+        rows = np.cumsum(~batch.blank)
+        if not rows.size or int(rows[-1]) < todo:
+            self.skipped += int(rows[-1]) if rows.size else 0
+            self.blank_lines += int(batch.blank.sum())
+            if rows.size and rows[-1]:
+                self.last_skipped_line = int(batch.lines[~batch.blank][-1])
+            return
+        cut = int(np.searchsorted(rows, todo)) + 1  # just after the last row to skip
+        self.skipped += todo
+        self.blank_lines += int(batch.blank[:cut].sum())
+        self.last_skipped_line = int(batch.lines[cut - 1])
+        if cut < len(batch):
+            yield batch.part(cut, len(batch))
 
     def record_lines(self) -> list[int]:
-        """The source line each record (well formed or not) starts on, in file order.
+        """The source line each record (well formed or not) starts on, in file order, after
+        ``start_row``.
 
         Raises:
             InputFileError: undecodable text or broken quoting.
@@ -232,8 +266,8 @@ class CsvSource:
         return [line for batch in self._records() for line in batch.lines[~batch.blank].tolist()]
 
     def chunks(self, chunk_size: int) -> Iterator[RawChunk]:
-        """Yield the data rows in chunks of at most ``chunk_size`` rows (blank lines are no
-        row: they are counted in ``blank_lines``).
+        """Yield the data rows after ``start_row`` in chunks of at most ``chunk_size`` rows
+        (blank lines are no row: they are counted in ``blank_lines``).
 
         Raises:
             InputFileError: undecodable text or broken quoting, at the line where it is met.

@@ -113,10 +113,16 @@ def _source(job: Job, config_dir: Path, output_dir: Path) -> tuple[dict[str, Any
 
 def _settings(job: Job, notes: list[str]) -> dict[str, Any]:
     """The job's settings that shape a load: encoding, batch size, serial mode, insert nulls,
-    time zone, European dates, truncation, the row to start at."""
+    time zone, European dates, truncation, the row to start at; with a note wherever hubload
+    will behave otherwise than Data Loader did."""
     source: dict[str, Any] = {}
     if job.encoding:
         source["encoding"] = job.encoding.lower()
+    else:
+        notes.append(
+            "Data Loader read the file in the machine's character set; hubload reads UTF-8 "
+            "(or UTF-16 by its BOM): set `encoding` (e.g. cp1252) if the file is neither"
+        )
     if job.batch_size:
         if job.use_bulk_api and job.batch_size <= BULK_BATCH_LIMIT:
             source["chunk_size"] = job.batch_size
@@ -127,20 +133,59 @@ def _settings(job: Job, notes: list[str]) -> dict[str, Any]:
             )
     if job.serial_mode:
         source["serial"] = True
+    return source | _values(job, notes)
+
+
+def _values(job: Job, notes: list[str]) -> dict[str, Any]:
+    """How values are read and sent (``hubload.options``): insert nulls, time zone, date order,
+    truncation; and the row to start at."""
+    source: dict[str, Any] = {}
     if job.insert_nulls:
         source["insert_nulls"] = True
-    if job.timezone:
-        if job.timezone in available_timezones():
-            source["timezone"] = job.timezone
-        else:
-            notes.append(f"time zone {job.timezone!r} is not an IANA zone name: set `timezone`")
-    if job.european_dates:
-        source["dates"] = "european"
+    if not job.timezone:
+        notes.append(
+            "Data Loader read date-times without an offset in the machine's time zone; hubload "
+            "refuses them unless `timezone` is set (e.g. Europe/Paris)"
+        )
+    elif job.timezone in available_timezones():
+        source["timezone"] = job.timezone
+    else:
+        notes.append(f"time zone {job.timezone!r} is not an IANA zone name: set `timezone`")
+    # Data Loader reads MM/dd/yyyy unless told European dates (and ISO always): so does the
+    # source, where hubload alone would take ISO dates only.
+    source["dates"] = "european" if job.european_dates else "us"
+    if job.flag("datefield.usegmt") is False and job.timezone:
+        notes.append(
+            "datefield.usegmt is false: Data Loader read date fields in its time zone (a date "
+            "could load as the day before); hubload never moves a date by a time zone"
+        )
+    _truncation(job, source, notes)
+    if job.start_row is not None and job.start_row < 0:
+        notes.append(f"process.loadRowToStartAt {job.start_row} is below 0: not carried over")
+    elif job.start_row:
+        source["start_row"] = job.start_row
+        notes.append(
+            f"start_row {job.start_row}: every file of this source skips its first "
+            f"{job.start_row} rows (Data Loader's restart point): remove it unless they must be"
+        )
+    return source
+
+
+def _truncation(job: Job, source: dict[str, Any], notes: list[str]) -> None:
+    """``sfdc.truncateFields``: Data Loader's default is on, but only the SOAP API truncates;
+    hubload cuts only when asked (and says which rows)."""
     if job.truncate_fields:
         source["truncate"] = True
-    if job.start_row:
-        source["start_row"] = job.start_row
-    return source
+        if job.use_bulk_api:
+            notes.append(
+                "truncate: with the Bulk API Data Loader did not truncate (such rows failed); "
+                "hubload cuts over-long text as asked and lists each value in truncated.csv"
+            )
+    elif job.truncate_fields is None and not job.use_bulk_api:
+        notes.append(
+            "Data Loader (SOAP API) truncates over-long text unless sfdc.truncateFields is "
+            "false; hubload rejects such rows unless `truncate: true`"
+        )
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -58,9 +58,7 @@ class Advanced(BaseModel):
     report_dir: str = form_field("report_dir")
 
 
-def request_from_form(
-    top: dict[str, Any], details: FileDetails, advanced: Advanced
-) -> LoadRequest:
+def request_from_form(top: dict[str, Any], details: FileDetails, advanced: Advanced) -> LoadRequest:
     """The load's request from the form's values (an empty text: not given).
 
     Raises:

@@ -5,7 +5,9 @@ A ``.sdl`` whose diagnostics include an error (a value the user wrote would neve
 that reads as an extract map, is refused at plan time with the file and line. One error of the
 table is applied instead, as Data Loader applies it, and reported: a constant that beats a
 column mapped to the same field (users moving their jobs expect the same records). A file is read
-once per process for the same content (the CLI checks it before the flow plans with it).
+once per process for the same content (the CLI checks it before the flow plans with it), and
+only if it is a regular file: a FIFO or a device given as the mapping is refused, never waited
+on.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubload.errors import ConfigError
+from hubload.csvbytes import open_regular
+from hubload.errors import ConfigError, InputFileError
 from schemas.dataloader import (
     Code,
     Severity,
     convert,
+    decode_properties,
     extract_evidence,
     interpret_load,
-    read_properties,
 )
 from schemas.dataloader.properties import PropertiesFile
 from schemas.mapping import MappingError, MappingSpec
@@ -58,8 +61,9 @@ def read_mapping_file(path: Path) -> MappingFile:
     """The mapping in ``path``: YAML, or a Data Loader ``.sdl`` when it is named so.
 
     Raises:
-        ConfigError: unreadable, malformed, or (a ``.sdl``) an entry Data Loader would silently
-            lose a value for, or an extract map.
+        ConfigError: unreadable, not a regular file (a FIFO, a directory, a device), malformed,
+            or (a ``.sdl``) an entry Data Loader would silently lose a value for, or an extract
+            map.
     """
     try:
         stat = path.stat()
@@ -70,16 +74,29 @@ def read_mapping_file(path: Path) -> MappingFile:
 
 @functools.lru_cache(maxsize=32)
 def _read(path: Path, mtime_ns: int, size: int) -> MappingFile:
+    data = _bytes(path)
     try:
         if path.suffix.lower() == SDL_SUFFIX:
-            return _read_sdl(path)
-        return MappingFile(path, MappingSpec.load(path))
+            return _read_sdl(path, data)
+        return MappingFile(path, MappingSpec.decode(data, origin=str(path)))
     except MappingError as exc:
         raise ConfigError(str(exc)) from exc
 
 
-def _read_sdl(path: Path) -> MappingFile:
-    properties = read_properties(path)
+def _bytes(path: Path) -> bytes:
+    try:
+        with open_regular(path) as stream:
+            return stream.read()
+    except InputFileError as exc:
+        # "<path>: a FIFO (named pipe), not a file: give the path of a CSV file"
+        why = str(exc).removeprefix(f"{path}: ").partition(": give")[0]
+        raise ConfigError(f"mapping {path}: {why}: give the path of a mapping file") from exc
+    except OSError as exc:
+        raise ConfigError(f"mapping {path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _read_sdl(path: Path, data: bytes) -> MappingFile:
+    properties = decode_properties(data, path=str(path))
     direction = extract_evidence(properties)
     if direction.is_extract:
         raise ConfigError(f"mapping {path}: {direction.reason}")

@@ -1,5 +1,6 @@
 """What happened to each submitted row: the outcome of each chunk, and the tally that must
-reconcile (read = succeeded + rejected + failed)."""
+reconcile (read = succeeded + rejected + failed; the rows skipped before the start row are
+apart: the file's rows are skipped + read, which the preparation checks)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ class Tally:
     rejected: int
     staged: int
     outcomes: dict[int, ChunkOutcome] = field(default_factory=dict)
+    skipped: int = 0
+    """Rows before the start row: never read for the load, so in no other count."""
 
     @property
     def succeeded(self) -> int:

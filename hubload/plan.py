@@ -1,5 +1,7 @@
 """Planning a load before any row is read: the file's dialect and header, the operation checked
-against the target, and the mapping checked against the object's fields."""
+against the target, the mapping checked against the object's fields, and how values are read
+and sent (Data Loader's settings: insert nulls, time zone, date order, truncation, start row),
+carried by the plan so that reading and staging need nothing else."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from hubload.errors import ConfigError
 from hubload.mapping_files import MappingFile, read_mapping_file
 from hubload.operations import ID_FIELD, Operation, OperationKind
 from hubload.targets.base import Capabilities
-from schemas.catalog import ObjectSpec
+from schemas.catalog import DATE_TYPES, DATETIME_TYPES, ObjectSpec
 from schemas.mapping import (
     LoadMode,
     MappingError,
@@ -20,6 +22,7 @@ from schemas.mapping import (
     parent_lookups,
     resolve,
 )
+from schemas.values import ValueOptions
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,14 @@ class LoadPlan:
     mapping: ResolvedMapping
     operation: Operation
     notes: tuple[str, ...] = ()
-    """What the mapping file's reading noticed (warnings to show)."""
+    """What the mapping file's reading noticed, and settings that change nothing here
+    (warnings to show)."""
+    start_row: int = 0
+    """Data rows skipped before the load starts (Data Loader's "start at row")."""
 
     def open(self) -> CsvSource:
-        """Open the file for its one streaming pass."""
-        return CsvSource(self.file, self.dialect)
+        """Open the file for its one streaming pass (from ``start_row``)."""
+        return CsvSource(self.file, self.dialect, start_row=self.start_row)
 
 
 def load_mode(operation: Operation, capabilities: Capabilities) -> LoadMode:
@@ -93,9 +99,13 @@ def plan_load(
     delimiter: str | None = None,
     encoding: str | None = None,
     describe: Callable[[str], ObjectSpec] | None = None,
+    values: ValueOptions | None = None,
+    start_row: int = 0,
 ) -> LoadPlan:
     """Check the operation against the target, and the mapping against the object's fields and
     the file's header. ``describe`` reads a lookup's parent object (its fields are checked too).
+    ``values`` (how values are read and sent) and ``start_row`` are carried by the plan; a
+    setting that changes nothing for this load is noted.
 
     Raises:
         ConfigError: the operation or the mapping does not fit the target, the object or the
@@ -115,14 +125,39 @@ def plan_load(
         for relationship, parent in parent_lookups(spec, target).items():
             parents[relationship] = describe(parent)
     try:
-        mapping = resolve(spec, target, header, mode=mode, parents=parents)
+        mapping = resolve(spec, target, header, mode=mode, parents=parents, options=values)
     except MappingError as exc:
         raise ConfigError(f"mapping for {target.name}: {exc}") from exc
+    notes = mapping_read.notes if mapping_read is not None else ()
     return LoadPlan(
         file=file,
         dialect=dialect,
         header=header,
         mapping=mapping,
         operation=operation,
-        notes=mapping_read.notes if mapping_read is not None else (),
+        notes=(*notes, *unused_settings(values or ValueOptions(), mapping, operation)),
+        start_row=start_row,
     )
+
+
+def unused_settings(
+    asked: ValueOptions, mapping: ResolvedMapping, operation: Operation
+) -> list[str]:
+    """Warnings for the settings asked that change nothing in this load (Data Loader applies
+    them silently; here they are said)."""
+    notes: list[str] = []
+    fields = [m.field for m in mapping.fields]
+    if asked.clear_empty and not mapping.options.clear_empty:
+        notes.append(
+            f"insert nulls: changes nothing for {operation.kind.value} (empty cells clear "
+            "fields on update and upsert only)"
+        )
+    if asked.timezone is not None and not any(f.native_type in DATETIME_TYPES for f in fields):
+        notes.append(f"time zone {asked.timezone}: no date-time field is mapped")
+    if asked.dates != "iso" and not any(
+        f.native_type in DATE_TYPES | DATETIME_TYPES for f in fields
+    ):
+        notes.append(f"{asked.dates} dates: no date or date-time field is mapped")
+    if asked.truncate and not any(mapping.options.cuts(f) for f in fields):
+        notes.append("truncate: no mapped field is free text that may be cut")
+    return notes

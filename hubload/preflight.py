@@ -15,6 +15,7 @@ from hubload.plan import LoadPlan, plan_load
 from hubload.targets.base import Target, TargetIdentity
 from schemas.catalog import ObjectSpec
 from schemas.mapping import suggest
+from schemas.values import ValueOptions
 
 
 def describe(target: Target, object_name: str) -> ObjectSpec:
@@ -35,9 +36,19 @@ def describe(target: Target, object_name: str) -> ObjectSpec:
         raise ConfigError(f"{target.identity} has no object {object_name!r}{hint}") from exc
 
 
+def value_options(request: LoadRequest) -> ValueOptions:
+    """How the request's values are read and sent (its Data Loader settings)."""
+    return ValueOptions(
+        clear_empty=request.insert_nulls,
+        timezone=request.timezone,
+        dates=request.dates,
+        truncate=request.truncate,
+    )
+
+
 def plan_request(target: Target, request: LoadRequest, spec: ObjectSpec) -> LoadPlan:
     """The load's plan: the operation and mapping checked against the object and the file,
-    and the match key against the fields.
+    the match key against the fields; the request's value settings and start row carried.
 
     Raises:
         ConfigError: something does not fit (one line).
@@ -52,6 +63,8 @@ def plan_request(target: Target, request: LoadRequest, spec: ObjectSpec) -> Load
         delimiter=request.delimiter,
         encoding=request.encoding,
         describe=lambda name: describe(target, name),
+        values=value_options(request),
+        start_row=request.start_row,
     )
     if request.match_key is not None and spec.field_named(request.match_key) is None:
         hint = suggest(request.match_key, list(spec.fields))

@@ -1,5 +1,7 @@
-"""Staging one chunk of rows: map its columns, validate them, report the rejected rows (in the
-order of their lines), and write the valid ones as uploads of at most ``max_bytes``."""
+"""Staging one chunk of rows: map its columns, cut over-long text where the load asks for it,
+validate them, report the rejected rows (in the order of their lines), and write the valid ones
+as uploads of at most ``max_bytes`` (empty cells as ``#N/A`` where they clear fields), with the
+cut values reported in truncated.csv."""
 
 from __future__ import annotations
 
@@ -16,9 +18,12 @@ from hubload.chunkfiles import StagedChunk, stage_rows
 from hubload.csvfile import CsvSource, RawChunk
 from hubload.errors import InputFileError
 from hubload.reports import RowReport
+from hubload.truncated import TruncatedReport
 from schemas.mapping import ResolvedMapping
 from schemas.transforms import TEXT, apply_mapping
+from schemas.truncation import Cut, cut_long_text
 from schemas.validation import ChunkValidationError, ChunkValidator
+from schemas.values import with_null_marker
 
 MALFORMED = "MALFORMED_ROW"
 TOO_LARGE = "ROW_TOO_LARGE"
@@ -29,12 +34,18 @@ class Tally:
     """The running count of a preparation; complete once the last chunk is staged."""
 
     read: int = 0
+    """Rows read after the start row (each ends rejected or staged)."""
     rejected: int = 0
     staged_rows: int = 0
+    skipped: int = 0
+    """Rows before the start row: not read for the load, not in ``read``."""
+    truncated: int = 0
+    """Staged rows with a value cut to its field's length."""
     staged_chunks: int = 0
     blank_lines: int = 0
     total_rows: int | None = None
-    """The file's data rows, counted by the pre-pass (for a progress bar)."""
+    """The rows to read (the file's data rows after the start row), counted by the pre-pass
+    (for a progress bar)."""
     reasons: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each step: prepass, read, map, validate, stage."""
@@ -63,13 +74,19 @@ class Stager:
     """
 
     def __init__(
-        self, source: CsvSource, mapping: ResolvedMapping, chunk_dir: Path, rejected: RowReport
+        self,
+        source: CsvSource,
+        mapping: ResolvedMapping,
+        chunk_dir: Path,
+        rejected: RowReport,
+        truncated: TruncatedReport | None = None,
     ) -> None:
         self.source = source
         self.mapping = mapping
         self.validator = ChunkValidator(mapping)
         self.chunk_dir = chunk_dir
         self.rejected = rejected
+        self.truncated = truncated
         self._index = {name: i for i, name in enumerate(source.header)}
 
     def stage(self, raw: RawChunk, number: int, max_bytes: int, tally: Tally) -> list[StagedChunk]:
@@ -106,7 +123,7 @@ class Stager:
             },
             index=pd.RangeIndex(table.num_rows),
         )
-        mapped = apply_mapping(self.mapping, frame)
+        mapped, cuts = cut_long_text(apply_mapping(self.mapping, frame), self.mapping)
         started = tally.add_time("map", started)
         try:
             split = self.validator.split(mapped)
@@ -127,6 +144,8 @@ class Stager:
         if split.valid.any():
             keep = pyarrow.array(split.valid)
             upload = pyarrow.Table.from_pandas(mapped, preserve_index=False).filter(keep)
+            if self.mapping.options.clear_empty:
+                upload = with_null_marker(upload)
             lines = pyarrow.array(np.asarray(raw.lines, dtype=np.int64))
             sidecar = table.add_column(0, "line", lines).filter(keep)
             staged, too_large = stage_rows(number, upload, sidecar, self.chunk_dir, max_bytes)
@@ -135,8 +154,29 @@ class Stager:
                 rejected.append((int(row[0]), row[1:], reason))
             if too_large.num_rows:
                 tally.reasons[TOO_LARGE] += too_large.num_rows
+            if cuts:
+                lost = set(too_large.column(0).to_pylist()) if too_large.num_rows else set()
+                tally.truncated += self._report_cuts(cuts, split.valid, raw.lines, lost)
         tally.add_time("stage", started)
         return staged
+
+    def _report_cuts(
+        self, cuts: list[Cut], valid: np.ndarray, lines: np.ndarray, lost: set[int]
+    ) -> int:
+        """Report the cut values of the rows staged (a rejected row loads nothing); returns how
+        many rows had one."""
+        by_line: dict[int, list[tuple[str, str, int, str]]] = {}
+        for cut in cuts:
+            for position, original in zip(cut.positions.tolist(), cut.originals, strict=True):
+                line = int(lines[position])
+                if valid[position] and line not in lost:
+                    by_line.setdefault(line, []).append(
+                        (cut.field, cut.source, cut.length, original)
+                    )
+        if self.truncated is not None:
+            for line in sorted(by_line):
+                self.truncated.add(line, by_line[line])
+        return len(by_line)
 
 
 def _rows(table: pyarrow.Table) -> list[list[str]]:

@@ -11,6 +11,10 @@ Chunks are deterministic: the same file, mapping, ``chunk_size`` and ``max_bytes
 the same chunks, numbered 1, 2, 3... in file order, with the same hashes (a resumed run relies
 on it). A chunk holds the valid rows of ``chunk_size`` rows read; one whose upload would pass
 ``max_bytes`` is split (``hubload.chunkfiles``).
+
+Rows before the source's start row are skipped, not read: ``skipped`` counts them, and the
+file's rows (the pre-pass's count) must equal ``skipped + read``. Where the mapping's options
+cut over-long text, truncated.csv lists each value cut (``hubload.truncated``).
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from pathlib import Path
 
 from hubload.chunkfiles import StagedChunk
 from hubload.csvfile import CsvSource
-from hubload.errors import ConfigError
+from hubload.errors import ConfigError, ReconciliationError
 from hubload.gcpause import relaxed_gc
 from hubload.prepass import check_file
 from hubload.reports import RowReport
 from hubload.stager import Stager, Tally
+from hubload.truncated import TruncatedReport
 from schemas.mapping import MappingError, ResolvedMapping
 
 __all__ = ["DEFAULT_MAX_BYTES", "Preparation", "Prepared", "StagedChunk", "Tally", "prepare"]
@@ -43,11 +48,18 @@ class Prepared:
 
     chunks: list[StagedChunk] = field(default_factory=list)
     read: int = 0
+    """Rows read after the start row: each was rejected or staged."""
     rejected: int = 0
     blank_lines: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     rejected_report: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    skipped: int = 0
+    """Rows before the start row, left alone (the file's rows are ``skipped + read``)."""
+    truncated: int = 0
+    """Staged rows with a value cut to its field's length (listed in ``truncated_report``)."""
+    truncated_report: Path | None = None
+    """truncated.csv, when the load cuts over-long text."""
 
     @property
     def staged_rows(self) -> int:
@@ -72,6 +84,9 @@ class Preparation:
             ``pattern`` that RE2 refuses).
     """
 
+    truncated_path: Path | None
+    """Where truncated.csv goes, when the mapping's options cut over-long text."""
+
     def __init__(
         self,
         source: CsvSource,
@@ -88,6 +103,7 @@ class Preparation:
         self.mapping = mapping
         self.chunk_dir = run_dir / "chunks"
         self.report_path = run_dir / "rejected.csv"
+        self.truncated_path = run_dir / "truncated.csv" if mapping.options.truncate else None
         self.chunk_size = chunk_size
         self.max_bytes = max_bytes
         self.verify = verify
@@ -100,8 +116,11 @@ class Preparation:
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
         with ExitStack() as stack:
             report = stack.enter_context(RowReport(self.report_path, self.source.header, "reason"))
+            truncated = None
+            if self.truncated_path is not None:
+                truncated = stack.enter_context(TruncatedReport(self.truncated_path))
             try:
-                self._stager = Stager(self.source, self.mapping, self.chunk_dir, report)
+                self._stager = Stager(self.source, self.mapping, self.chunk_dir, report, truncated)
             except MappingError as exc:
                 raise ConfigError(f"mapping for {self.mapping.target.name}: {exc}") from exc
             stack.enter_context(relaxed_gc())
@@ -123,15 +142,17 @@ class Preparation:
         Raises:
             InputFileError: the file does not read whole (found by the pre-pass, before any
                 chunk is staged), or a chunk failed validation as a whole.
+            ReconciliationError: the rows skipped and read are not the file's rows.
         """
         if self._started:
             raise RuntimeError("a preparation runs once")
         self._started = True
         tally = self.tally
+        file_rows = None
         if self.verify:
             started = time.perf_counter()
-            checked = check_file(self.source.path, self.source.dialect)
-            tally.total_rows = checked.rows
+            file_rows = check_file(self.source.path, self.source.dialect).rows
+            tally.total_rows = max(file_rows - self.source.start_row, 0)
             tally.add_time("prepass", started)
         chunks = self.source.chunks(self.chunk_size)
         while True:
@@ -139,6 +160,7 @@ class Preparation:
             raw = next(chunks, None)
             tally.add_time("read", started)
             tally.blank_lines = self.source.blank_lines
+            tally.skipped = self.source.skipped
             if raw is None:
                 break
             staged = self._stager.stage(raw, len(self.chunks) + 1, self.max_bytes, tally)
@@ -147,6 +169,11 @@ class Preparation:
             if not staged:
                 yield None
             yield from staged
+        if file_rows is not None and tally.skipped + tally.read != file_rows:
+            raise ReconciliationError(
+                f"{self.source.path}: the file has {file_rows} rows, but {tally.skipped} were "
+                f"skipped and {tally.read} read"
+            )
         tally.finished = True
 
     def result(self) -> Prepared:
@@ -166,6 +193,9 @@ class Preparation:
             reasons=Counter(tally.reasons),
             rejected_report=self.report_path,
             timings=dict(tally.timings),
+            skipped=tally.skipped,
+            truncated=tally.truncated,
+            truncated_report=self.truncated_path,
         )
 
 
@@ -189,6 +219,7 @@ def prepare(
             chunk is staged), or a chunk failed validation as a whole; the staged chunks must
             then not be submitted.
         ConfigError: a check of the mapping that cannot run (a pattern RE2 refuses).
+        ReconciliationError: the rows skipped and read are not the file's rows.
     """
     with Preparation(
         source, mapping, run_dir, chunk_size=chunk_size, max_bytes=max_bytes, verify=verify

@@ -58,6 +58,10 @@ class Summary:
     heal_rounds: int = 0
     place: str = ""
     """Where, in a few words: ``marketing/contact`` (a hub and an object), ``org/Contact``."""
+    skipped: int = 0
+    """Rows before the start row, left alone: the file's rows are ``skipped + read``."""
+    truncated: int = 0
+    """Rows loaded with a value cut to its field's length (each value in truncated.csv)."""
 
     @property
     def reconciles(self) -> bool:

@@ -133,6 +133,8 @@ CONTACT = ObjectSpec(
         _text("Description", _LONG_TEXT, "textarea"),
         _pick("LeadSource", LEAD_SOURCES),
         FieldSpec("HasOptedOutOfEmail", "boolean", label="Email Opt Out"),
+        # Salesforce's own writable date-time on Contact (set when an email bounces).
+        FieldSpec("EmailBouncedDate", "datetime", label="Email Bounced Date"),
         _text("MailingStreet", 255, "textarea"),
         _text("MailingCity", 40),
         _text("MailingState", 80),

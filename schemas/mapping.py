@@ -7,9 +7,10 @@ here.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas.catalog import FieldSpec, ObjectSpec, WriteMode
 from schemas.mapping_spec import (
@@ -21,6 +22,7 @@ from schemas.mapping_spec import (
     SimpleTransform,
     Transform,
 )
+from schemas.values import ValueOptions
 
 __all__ = [
     "DateTransform",
@@ -33,6 +35,7 @@ __all__ = [
     "ResolvedMapping",
     "SimpleTransform",
     "Transform",
+    "ValueOptions",
     "resolve",
     "suggest",
 ]
@@ -82,6 +85,8 @@ class ResolvedMapping:
     checks: dict[str, tuple[ExtraCheck, ...]]
     unmapped_columns: tuple[str, ...]
     ignored_columns: tuple[str, ...] = ()
+    options: ValueOptions = dataclasses.field(default_factory=ValueOptions)
+    """How values are read and sent: insert nulls, time zone, date order, truncation."""
 
     @property
     def field_names(self) -> list[str]:
@@ -131,12 +136,15 @@ def resolve(
     *,
     mode: LoadMode | None = None,
     parents: Mapping[str, ObjectSpec] | None = None,
+    options: ValueOptions | None = None,
 ) -> ResolvedMapping:
     """Check a mapping against the object's fields, then the header, and resolve it.
 
     Without a spec, columns named like fields map themselves: exact names first, then names that
     differ only in case. The key of ``mode`` must be mapped and gets the ``required`` and
     ``unique`` checks. ``parents`` are the described parent objects of the spec's lookups.
+    ``options`` say how values are read and sent; clearing empty cells is kept only where the
+    operation updates records (an insert has nothing to clear).
 
     Raises:
         MappingError: every problem found, in one line: an unknown or read-only field, a required
@@ -168,12 +176,16 @@ def resolve(
     if problems:
         raise MappingError("; ".join(problems))
     ignored = set(spec.ignore)
+    options = options or ValueOptions()
+    if options.clear_empty and (mode.write == "create" or mode.key_only):
+        options = replace(options, clear_empty=False)
     return ResolvedMapping(
         target=target,
         fields=tuple(maps),
         checks=checks,
         unmapped_columns=tuple(c for c in header if c not in used and c not in ignored),
         ignored_columns=tuple(c for c in header if c in ignored and c not in used),
+        options=options,
     )
 
 

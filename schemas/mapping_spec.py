@@ -31,6 +31,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from schemas.patterns import check_pattern
+
 SimpleTransform = Literal["trim", "lower", "upper", "digits_only"]
 
 
@@ -133,6 +135,7 @@ class ExtraCheck(BaseModel):
                 raise ValueError(
                     f"pattern {self.pattern!r} is not a regular expression: {exc}"
                 ) from exc
+            check_pattern(self.pattern)  # what the validator runs: RE2, no look-around
         return self
 
     @property
@@ -167,17 +170,28 @@ class MappingSpec(BaseModel):
             MappingError: unreadable file, bad YAML, or a spec that does not fit the format.
         """
         try:
-            raw = yaml.safe_load(path.read_bytes().decode("utf-8"))
+            data = path.read_bytes()
         except OSError as exc:
             raise MappingError(f"mapping {path}: cannot read: {exc.strerror or exc}") from exc
+        return cls.decode(data, origin=str(path))
+
+    @classmethod
+    def decode(cls, data: bytes, *, origin: str = "mapping") -> MappingSpec:
+        """A mapping file's bytes (UTF-8 YAML) as a spec.
+
+        Raises:
+            MappingError: not UTF-8, bad YAML, or a spec that does not fit the format.
+        """
+        try:
+            raw = yaml.safe_load(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            line = data[: exc.start].count(b"\n") + 1
             raise MappingError(
-                f"mapping {path}: line {line}: not UTF-8 text (save it as UTF-8)"
+                f"mapping {origin}: line {line}: not UTF-8 text (save it as UTF-8)"
             ) from exc
         except yaml.YAMLError as exc:
-            raise MappingError(f"mapping {path}: not valid YAML: {_one_line(exc)}") from exc
-        return cls.parse(raw, origin=str(path))
+            raise MappingError(f"mapping {origin}: not valid YAML: {_one_line(exc)}") from exc
+        return cls.parse(raw, origin=origin)
 
     @classmethod
     def parse(cls, raw: Any, *, origin: str = "mapping") -> MappingSpec:

@@ -1,5 +1,5 @@
-"""Applying a resolved mapping to source columns: constants, joined columns, transforms, empty
-cells to missing."""
+"""Applying a resolved mapping to source columns: constants, joined columns, transforms, dates
+and date-times read by the load's order and time zone, empty cells to missing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from schemas.mapping import DateTransform, FieldMap, ResolvedMapping, Transform
+from schemas.values import ValueOptions, convert
 
 TEXT = "str"  # pandas' text dtype (Arrow-backed with pyarrow installed); missing is NaN
 
@@ -15,16 +16,17 @@ TEXT = "str"  # pandas' text dtype (Arrow-backed with pyarrow installed); missin
 def apply_mapping(mapping: ResolvedMapping, source: pd.DataFrame) -> pd.DataFrame:
     """The target-field frame for ``source`` (its columns are the file's), on the same index.
 
-    A value that a transform cannot convert (a date in none of the formats) is left as it was,
-    so that the field's check rejects the row and the report shows what the file held.
+    A value that a transform cannot convert (a date in none of the formats, or not in the load's
+    date order) is left as it was, so that the field's check rejects the row and the report
+    shows what the file held.
     """
     out: dict[str, pd.Series] = {}
     for fmap in mapping.fields:
-        out[fmap.field.name] = _field_values(fmap, source)
+        out[fmap.field.name] = _field_values(fmap, source, mapping.options)
     return pd.DataFrame(out, index=source.index)
 
 
-def _field_values(fmap: FieldMap, source: pd.DataFrame) -> pd.Series:
+def _field_values(fmap: FieldMap, source: pd.DataFrame, options: ValueOptions) -> pd.Series:
     if fmap.column is None:
         values = pd.Series(fmap.value, index=source.index, dtype=TEXT)
     elif len(fmap.columns) > 1:
@@ -33,6 +35,7 @@ def _field_values(fmap: FieldMap, source: pd.DataFrame) -> pd.Series:
         values = source[fmap.column]
     for transform in fmap.transforms:
         values = apply_transform(values, transform)
+    values = convert(values, fmap.field, options)
     return values.mask(values.eq(""))
 
 

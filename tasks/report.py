@@ -54,10 +54,13 @@ def finish(
         rejected=prepared.rejected,
         staged=prepared.staged_rows,
         outcomes=outcomes,
+        skipped=prepared.skipped,
     )
     reports = {"summary": str(run_dir / "summary.json")}
     if prepared.rejected_report is not None:
         reports["rejected"] = str(prepared.rejected_report)
+    if prepared.truncated_report is not None:
+        reports["truncated"] = str(prepared.truncated_report)
     if not dry_run:
         failed_path = run_dir / "failed.csv"
         chunks = [*prepared.chunks, *healing.chunks]
@@ -67,7 +70,7 @@ def finish(
             success_path = run_dir / "success.csv"
             write_success_report(success_path, load_plan.header, chunks, outcomes)
             reports["success"] = str(success_path)
-    for name in ("rejected", "failed", "success"):
+    for name in ("rejected", "failed", "success", "truncated"):
         if lineage and name in reports:
             # A reprocess run's rows are named by the original file's lines, as its parent's.
             renumber(Path(reports[name]), lineage)
@@ -98,6 +101,8 @@ def finish(
         discrepancies=tally.problems(dry_run=dry_run),
         healed=healing.healed,
         heal_rounds=healing.rounds,
+        skipped=prepared.skipped,
+        truncated=prepared.truncated,
     )
     links: dict[str, str] = {}
     if storage is not None:

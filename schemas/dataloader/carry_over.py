@@ -23,6 +23,7 @@ FLAG_KEYS = frozenset(
         "sfdc.insertNulls",
         "process.useEuropeanDates",
         "sfdc.truncateFields",
+        "datefield.usegmt",
     }
 )
 NUMBER_KEYS = frozenset({"sfdc.loadBatchSize", "process.loadRowToStartAt"})

@@ -4,6 +4,7 @@ proves the file reads whole; chunks the same on every run, none larger than ``ma
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hubload.csvfile import CsvSource, Dialect, detect_dialect
 from hubload.errors import ConfigError, InputFileError
 from hubload.staging import Preparation, StagedChunk, prepare
 from schemas.catalog import FieldSpec, ObjectSpec
-from schemas.mapping import MappingSpec, ResolvedMapping, resolve
+from schemas.mapping import ExtraCheck, MappingError, MappingSpec, ResolvedMapping, resolve
 
 CONTACT = ObjectSpec.of(
     "Contact",
@@ -150,13 +151,18 @@ def test_rejected_rows_in_line_order_with_reasons_in_words(tmp_path: Path) -> No
 
 
 def test_a_pattern_re2_refuses_is_a_configuration_error(tmp_path: Path) -> None:
+    spec = {"fields": {"LastName": "LastName"}, "checks": {"LastName": [{"pattern": r"(\w)\1"}]}}
+    with pytest.raises(MappingError, match="backreference"):
+        MappingSpec.parse(spec)  # when the mapping is read, before any row
     path = write(tmp_path, contacts(5))
     with CsvSource(path, detect_dialect(path)) as source:
-        spec = {
-            "fields": {"LastName": "LastName"},
-            "checks": {"LastName": [{"pattern": r"(\w)\1"}]},
-        }
-        preparation = Preparation(source, mapped(source, spec), tmp_path / "run", chunk_size=5)
+        # A check that escaped the model's validation is still refused before any row.
+        unchecked = ExtraCheck.model_construct(pattern=r"(\w)\1", unique=False)
+        mapping = dataclasses.replace(
+            mapped(source, {"fields": {"LastName": "LastName"}}),
+            checks={"LastName": (unchecked,)},
+        )
+        preparation = Preparation(source, mapping, tmp_path / "run", chunk_size=5)
         with pytest.raises(ConfigError, match="backreference"):
             preparation.__enter__()
 

@@ -1,13 +1,22 @@
 """The pandera schema built from metadata: each check, and each reason in words (naming the
 source column when it is not the field) with a short stable key."""
 
+import dataclasses
+
 import pandas as pd
 import pyarrow
 import pyarrow.compute as pc
 import pytest
 
 from schemas.catalog import ObjectSpec
-from schemas.mapping import LoadMode, MappingError, MappingSpec, ResolvedMapping, resolve
+from schemas.mapping import (
+    ExtraCheck,
+    LoadMode,
+    MappingError,
+    MappingSpec,
+    ResolvedMapping,
+    resolve,
+)
 from schemas.transforms import TEXT, apply_mapping
 from schemas.validation import ChunkValidationError, ChunkValidator
 
@@ -263,10 +272,19 @@ def test_arrow_white_space_is_pythons() -> None:
     assert arrow == [t.isspace() for t in texts]
 
 
-def test_a_pattern_re2_refuses_stops_before_any_row(contact: ObjectSpec) -> None:
-    mapping = identity(
-        contact, "LastName", "Email", checks={"Email": [{"pattern": r"(\w+)+(?=@)@x\.com"}]}
-    )
+def test_a_pattern_re2_refuses_is_refused_when_the_mapping_is_read(contact: ObjectSpec) -> None:
+    with pytest.raises(MappingError, match="look-ahead") as info:
+        identity(
+            contact, "LastName", "Email", checks={"Email": [{"pattern": r"(\w+)+(?=@)@x\.com"}]}
+        )
+    assert "checks.Email.0" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_validator_still_refuses_a_pattern_re2_refuses(contact: ObjectSpec) -> None:
+    # A check built without the model's validation (model_construct) meets the same refusal.
+    mapping = identity(contact, "LastName", "Email")
+    unchecked = ExtraCheck.model_construct(pattern=r"(\w+)+(?=@)@x\.com", unique=False)
+    mapping = dataclasses.replace(mapping, checks={"Email": (unchecked,)})
     with pytest.raises(MappingError, match="look-ahead") as info:
         ChunkValidator(mapping)
     assert "\n" not in str(info.value)
