@@ -65,8 +65,12 @@ def run_pipeline(
             raise result if isinstance(result, BaseException) else RuntimeError(str(result))
         interrupt.check()
         return result, (pool.outcomes if pool is not None else {})
-    except BaseException:
+    except BaseException as exc:
         feed.stop.set()  # the staging task stops at its next chunk
+        if not isinstance(exc, Exception):
+            # Ctrl+C, or SIGTERM (Prefect raises it as TerminationSignal): the chunks in flight
+            # stop waiting too, and are left for resume, rather than waited out.
+            interrupt.request_stop()
         _finish(pool)
         raise
     finally:

@@ -138,7 +138,7 @@ class Stager:
             for position, row in zip(positions, cells, strict=True):
                 reasons = split.reasons[position]
                 rejected.append((int(raw.lines[position]), row, "; ".join(r.text for r in reasons)))
-                tally.reasons.update({r.key for r in reasons})
+                tally.reasons.update({r.label for r in reasons})
         started = tally.add_time("validate", started)
         staged: list[StagedChunk] = []
         if split.valid.any():

@@ -59,6 +59,17 @@ class Rejection:
         return f"{self.source} -> {self.field}: {self.check}"
 
     @property
+    def label(self) -> str:
+        """The reason in words without its value, to count and show reasons by:
+        ``Email: not a valid email address``."""
+        words = self.words.replace(" ({value})", "").replace(": {value}", "")
+        return f"{self._where}: {words.replace('{value}', '...').format(check=self.check)}"
+
+    @property
+    def _where(self) -> str:
+        return self.field if self.column == self.field else f"{self.source} -> {self.field}"
+
+    @property
     def source(self) -> str:
         """The source column, or ``constant``."""
         return self.column if self.column is not None else "constant"
@@ -67,8 +78,7 @@ class Rejection:
     def text(self) -> str:
         """The reason in words, with the offending value when it helps:
         ``Email: not a valid email address ('abc')``."""
-        where = self.field if self.column == self.field else f"{self.source} -> {self.field}"
-        return f"{where}: {self.words.format(value=_shown(self.value), check=self.check)}"
+        return f"{self._where}: {self.words.format(value=_shown(self.value), check=self.check)}"
 
 
 def _shown(value: object) -> str:

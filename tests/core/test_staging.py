@@ -77,8 +77,8 @@ def test_each_chunk_is_handed_over_as_soon_as_it_is_staged(tmp_path: Path) -> No
     assert result.read == 40 == result.staged_rows + result.rejected
     assert result.reasons == {
         "MALFORMED_ROW": 4,
-        "Email -> Email: email": 4,
-        "LastName -> LastName: required": 4,
+        "Email: not a valid email address": 4,
+        "LastName: required, but only white space": 4,
     }
     assert set(result.timings) == {"prepass", "read", "map", "validate", "stage"}
 

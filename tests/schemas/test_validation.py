@@ -90,6 +90,8 @@ def test_each_metadata_check(
         shown = repr(values[position][:60] + ("..." if len(values[position]) > 60 else ""))
         assert [r.text for r in rejections] == [f"{field}: " + words.format(value=shown)]
         assert [r.key for r in rejections] == [f"{field} -> {field}: {check}"]
+        label = words.replace(" ({value})", "").replace(": {value}", "")
+        assert [r.label for r in rejections] == [f"{field}: {label}"]
 
 
 def test_reasons_read_as_the_ui_shows_them(contact: ObjectSpec) -> None:
