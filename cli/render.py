@@ -44,6 +44,14 @@ def summary_table(summary: Summary) -> Table:
     if not summary.dry_run:
         failures = [j.message for j in summary.jobs if j.message][:2]
         table.add_row("failed", _style(summary.failed, "red"), "; ".join(failures))
+    if summary.skipped:
+        table.add_row("skipped", str(summary.skipped), "before the start row, left alone")
+    if summary.truncated:
+        table.add_row("truncated", str(summary.truncated), "loaded with a value cut: truncated.csv")
+    if summary.healed:
+        table.add_row(
+            "healed", str(summary.healed), f"sent again and loaded, {summary.heal_rounds} round(s)"
+        )
     table.add_row("reports", "", summary.reports["summary"].rsplit("/", 1)[0])
     return table
 
