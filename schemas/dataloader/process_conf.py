@@ -15,7 +15,7 @@ from schemas.dataloader.carry_over import carry_over_reasons
 from schemas.dataloader.conf_keys import is_secret
 from schemas.dataloader.errors import ProcessConfError
 from schemas.dataloader.job import Job, Reason, Setting
-from schemas.dataloader.properties import PropertiesFile, read_properties
+from schemas.dataloader.properties import PropertiesFile, read_properties, regular_file_bytes
 from schemas.dataloader.xml_nodes import Node, parse_xml
 
 PROCESS_RUNNER = "com.salesforce.dataloader.process.ProcessRunner"
@@ -60,7 +60,7 @@ def read_process_conf(path: Path, *, config_properties: Path | None = None) -> P
         NotTextError, PropertiesSyntaxError: a bad ``config_properties``.
     """
     try:
-        data = path.read_bytes()
+        data = regular_file_bytes(path)
     except OSError as exc:
         raise ProcessConfError(
             f"cannot read: {exc.strerror or exc}", path=str(path), line=None

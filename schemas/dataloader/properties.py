@@ -10,7 +10,9 @@ at its last position (``OrderedProperties.put`` removes, then appends).
 
 from __future__ import annotations
 
+import errno
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,12 +81,24 @@ def read_properties(path: Path, *, encoding: str = JAVA_DEFAULT_ENCODING) -> Pro
         PropertiesSyntaxError: a malformed ``\\uXXXX`` escape.
     """
     try:
-        data = path.read_bytes()
+        data = regular_file_bytes(path)
     except OSError as exc:
         raise NotTextError(
             f"cannot read: {exc.strerror or exc}", path=str(path), line=None
         ) from exc
     return decode_properties(data, path=str(path), encoding=encoding)
+
+
+def regular_file_bytes(path: Path) -> bytes:
+    """The bytes of a regular file; anything else (a FIFO, a device, a folder) is refused
+    before it is opened, so that reading never blocks.
+
+    Raises:
+        OSError: missing, unreadable, or not a regular file.
+    """
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, a device or a folder)")
+    return path.read_bytes()
 
 
 def decode_properties(

@@ -389,3 +389,34 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ProcessConfError) as info:
         read_process_conf(tmp_path / "missing.xml")
     assert info.value.line is None
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A named pipe given as a mapping or a process-conf.xml is refused at once (opening it
+    would wait for a writer forever)."""
+    import os  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from schemas.dataloader.errors import NotTextError, ProcessConfError  # noqa: PLC0415
+    from schemas.dataloader.process_conf import read_process_conf  # noqa: PLC0415
+    from schemas.dataloader.properties import read_properties  # noqa: PLC0415
+
+    fifo = tmp_path / "pipe.sdl"
+    os.mkfifo(fifo)
+    raised: list[BaseException] = []
+
+    def read_both() -> None:
+        for reader, error in (
+            (read_properties, NotTextError),
+            (read_process_conf, ProcessConfError),
+        ):
+            try:
+                reader(fifo)
+            except error as exc:
+                raised.append(exc)
+
+    worker = threading.Thread(target=read_both, daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert not worker.is_alive(), "reading a FIFO blocked"
+    assert len(raised) == 2 and all("not a regular file" in str(e) for e in raised)
