@@ -68,9 +68,7 @@ def nightly_name() -> str:
 
 
 @flow(name="nightly", flow_run_name=nightly_name, log_prints=False)
-def nightly(
-    config: str = DEFAULT_CONFIG, force: bool = False, target_block: str = ""
-) -> Any:
+def nightly(config: str = DEFAULT_CONFIG, force: bool = False, target_block: str = "") -> Any:
     """Load each inbox file that matches a source, once per content.
 
     With ``reprocess_transient`` in the config, the transient failures (record locks) of the

@@ -191,4 +191,3 @@ def _latest_run_of(deployment: UUID | None) -> UUID:
         return runs[0].id if runs else None
 
     return UUID(str(wait_for(found, 30, "the reprocess run the form made")))
-
