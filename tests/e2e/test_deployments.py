@@ -171,7 +171,12 @@ def test_nightly_schedule_inbox_and_no_second_load(served: Served) -> None:
         "marketing_seed.csv -> marketing/contact",
     ]
     assert {c.deployment_id for c in children} == {request.id}
-    assert all(c.state is not None and c.state.is_completed() for c in children)
+    # The seed has one bad row: its run ends "Partially loaded", which the nightly run counts
+    # as loaded (the row is in its run's rejected report), not as a failed file.
+    assert {c.name: c.state_name for c in children} == {
+        "leads_week.csv -> helpdesk/Lead": "Completed",
+        "marketing_seed.csv -> marketing/contact": "Partially loaded",
+    }
     jobs = served.sandbox.store.count_jobs()
     assert jobs == 2 and served.sandbox.store.count_records("helpdesk", "Lead") == 1
 
