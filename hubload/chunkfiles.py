@@ -10,7 +10,9 @@ the same files. A row too large to be uploaded even alone is handed back, to be 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,13 @@ class StagedChunk:
     sha256: str
     upload_bytes: int = 0
     """The size of the upload, in bytes."""
+
+
+def sidecar_rows(chunk: StagedChunk) -> Iterator[tuple[int, int, list[str]]]:
+    """(position in the chunk, source line, original cells) of each staged row."""
+    with chunk.sidecar.open(encoding="utf-8", newline="") as stream:
+        for position, row in enumerate(csv.reader(stream), start=1):
+            yield position, int(row[0]), row[1:]
 
 
 def stage_rows(

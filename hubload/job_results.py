@@ -4,9 +4,11 @@ content (a target need not keep the upload's order), never by the order of its a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from hubload.chunkfiles import sidecar_rows
 from hubload.jobs import JobStatus
 from hubload.outcomes import (
     ERRORS_UNMATCHED,
@@ -16,10 +18,9 @@ from hubload.outcomes import (
     chunk_failed,
 )
 from hubload.records import RecordError, RecordSuccess
+from hubload.reports import neutralise
 from hubload.staging import StagedChunk
 from hubload.targets.base import Target
-
-SUCCESS_HEADER = ["position", "record_id", "created"]
 
 
 class RowMatcher:
@@ -32,6 +33,7 @@ class RowMatcher:
         self._claimed: set[int] = set()
         self._free: dict[tuple[str, ...], list[int]] | None = None
         self.header: list[str] = []
+        self._cells: Callable[[Mapping[str, str]], tuple[str, ...]] | None = None
 
     def _load(self) -> dict[tuple[str, ...], list[int]]:
         if self._free is None:
@@ -44,6 +46,7 @@ class RowMatcher:
             for positions in free.values():
                 positions.reverse()  # pop() hands them out first to last
             self._free = free
+            self._cells = _cells_of(self.header)
         return self._free
 
     def claim(self, position: int) -> None:
@@ -54,13 +57,30 @@ class RowMatcher:
         """The position of a row with these cells not yet taken, or None."""
         if not record:
             return None
-        free = self._load().get(tuple(record.get(name, "") for name in self.header))
+        rows = self._free if self._free is not None else self._load()
+        assert self._cells is not None
+        try:
+            cells = self._cells(record)
+        except KeyError:  # a result without some uploaded column: those cells are empty
+            cells = tuple(record.get(name, "") for name in self.header)
+        free = rows.get(cells)
         while free:
             position = free.pop()
             if position not in self._claimed:
                 self._claimed.add(position)
                 return position
         return None
+
+
+def _cells_of(header: list[str]) -> Callable[[Mapping[str, str]], tuple[str, ...]]:
+    """A record's cells in the header's order, as a tuple (``itemgetter`` gives a bare value
+    for one name: wrapped)."""
+    if not header:
+        return lambda record: ()
+    if len(header) == 1:
+        (name,) = header
+        return lambda record: (record[name],)
+    return operator.itemgetter(*header)  # a tuple for 2+ names
 
 
 def collect_outcome(
@@ -111,7 +131,7 @@ def collect_outcome(
                 "neither a success nor a failure for this row"
             )
     if successes is not None and loaded:
-        _write_successes(successes, loaded)
+        _write_successes(successes, chunk, loaded)
     return ChunkOutcome(
         chunk=chunk.number,
         rows=chunk.rows,
@@ -143,14 +163,16 @@ def _place_failures(
     return {n: " | ".join(texts) for n, texts in by_number.items()}, orphans
 
 
-def _write_successes(path: Path, loaded: dict[int, RecordSuccess]) -> None:
+def _write_successes(path: Path, chunk: StagedChunk, loaded: dict[int, RecordSuccess]) -> None:
+    """The chunk's rows of success.csv, in its lines' order, without a header: the source line,
+    the record id, whether it was created, the original cells (neutralised)."""
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(SUCCESS_HEADER)
-        for position in sorted(loaded):
-            success = loaded[position]
-            created = "" if success.created is None else str(success.created).lower()
-            writer.writerow([position, success.record_id, created])
+        for position, line, cells in sidecar_rows(chunk):
+            success = loaded.get(position)
+            if success is not None:
+                created = "" if success.created is None else str(success.created).lower()
+                writer.writerow([line, success.record_id, created, *map(neutralise, cells)])
 
 
 def _count_mismatch(status: JobStatus, sent: int, failed: int) -> str | None:

@@ -25,10 +25,18 @@ class ReportView:
     by_reason: Counter[str] = field(default_factory=Counter)
 
 
-def view(path: Path | None, reason_column: str, *, keys: list[str] | None = None) -> ReportView:
-    """Read a report once: its first ``SAMPLE_ROWS`` rows (``line``, the ``keys`` columns or the
+def view(
+    path: Path | None,
+    reason_column: str,
+    *,
+    keys: list[str] | None = None,
+    sample: int = SAMPLE_ROWS,
+    whole: bool = True,
+) -> ReportView:
+    """Read a report once: its first ``sample`` rows (``line``, the ``keys`` columns or the
     first few, the reason) and every row's reason counted: by the target's error code for
-    failures, by the reason's start (column and check) for rejections."""
+    failures, by the reason's start (column and check) for rejections. With ``whole`` false,
+    only the sample is read (``total`` is then the rows read)."""
     if path is None or not path.is_file():
         return ReportView(name=path.name if path is not None else "")
     found = ReportView(name=path.name)
@@ -42,8 +50,10 @@ def view(path: Path | None, reason_column: str, *, keys: list[str] | None = None
             found.total += 1
             reason = row.get(reason_column) or ""
             found.by_reason[_kind_of(reason, reason_column)] += 1
-            if len(found.rows) < SAMPLE_ROWS:
+            if len(found.rows) < sample:
                 found.rows.append({c: row.get(c) or "" for c in found.columns})
+            elif not whole:
+                break
     return found
 
 

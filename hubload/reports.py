@@ -10,18 +10,19 @@ from types import TracebackType
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = (*FORMULA_START, "'")
 
 
 def neutralise(cell: str) -> str:
     """Prefix a cell that a spreadsheet would run as a formula with ``'`` (OWASP's advice);
     a cell that starts with ``'`` gets one too, so that ``unneutralise`` gives it back as it
     was."""
-    return "'" + cell if cell.startswith((*FORMULA_START, "'")) else cell
+    return "'" + cell if cell.startswith(_QUOTED) else cell
 
 
 def unneutralise(cell: str) -> str:
     """Undo ``neutralise``: ``'=x`` back to ``=x``, ``''x`` back to ``'x``."""
-    if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")):
+    if cell.startswith("'") and cell[1:].startswith(_QUOTED):
         return cell[1:]
     return cell
 

@@ -4,21 +4,15 @@ target said of it (its error, or its record id)."""
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from hubload.chunkfiles import sidecar_rows
 from hubload.healing import HEAL_BASE
 from hubload.outcomes import ChunkOutcome
 from hubload.reports import RowReport, neutralise
 from hubload.staging import StagedChunk
-
-
-def _sidecar_rows(chunk: StagedChunk) -> Iterator[tuple[int, int, list[str]]]:
-    """(position in the chunk, source line, original cells) of each staged row."""
-    with chunk.sidecar.open(encoding="utf-8", newline="") as stream:
-        for position, row in enumerate(csv.reader(stream), start=1):
-            yield position, int(row[0]), row[1:]
-
 
 Row = tuple[int, list[str], list[str]]
 """A report's row: the source line, the original cells, and what is said of it."""
@@ -65,7 +59,7 @@ def write_failed_report(
             wanted = dict.fromkeys(range(1, chunk.rows + 1), outcome.all_failed_reason)
         else:
             wanted = {f.record_number: f.error for f in outcome.failed_rows if f.record_number}
-        for position, line, cells in _sidecar_rows(chunk):
+        for position, line, cells in sidecar_rows(chunk):
             if position in wanted:
                 yield line, cells, [wanted[position]]
 
@@ -83,29 +77,40 @@ def write_success_report(
 ) -> int:
     """Write success.csv: ``line``, ``id`` (the record id), ``created`` (true when created,
     false when updated), then the row's original cells, in the order of the lines; for targets
-    that give record ids.
+    that give record ids. Each chunk's rows were written as its job ended (``job_results``):
+    they are joined here, byte for byte unless healing chunks have rows to merge in by line.
 
     Returns the number of rows written.
     """
-
-    def loaded(chunk: StagedChunk) -> Iterator[Row]:
-        outcome = outcomes.get(chunk.number)
-        if outcome is None or outcome.successes is None:
-            return
-        ids = _ids(outcome.successes)
-        for position, line, cells in _sidecar_rows(chunk):
-            found = ids.get(position)
-            if found is not None:
-                yield line, cells, list(found)
-
-    count = 0
+    parts = [
+        (chunk, outcome)
+        for chunk in chunks
+        if (outcome := outcomes.get(chunk.number)) is not None and outcome.successes is not None
+    ]
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["line", "id", "created", *map(neutralise, source_header)])
-        for line, cells, (record_id, created) in in_line_order(chunks, loaded):
-            writer.writerow([line, record_id, created, *map(neutralise, cells)])
+        if all(chunk.number < HEAL_BASE for chunk, _ in parts):
+            for _, outcome in parts:  # chunks in file order, each in its lines' order
+                assert outcome.successes is not None
+                with outcome.successes.open(encoding="utf-8", newline="") as rows:
+                    shutil.copyfileobj(rows, stream)
+            return sum(outcome.rows - outcome.failed for _, outcome in parts)
+        done = {chunk.number: outcome for chunk, outcome in parts}
+
+        def loaded(chunk: StagedChunk) -> Iterator[Row]:
+            outcome = done.get(chunk.number)
+            if outcome is None or outcome.successes is None:
+                return
+            with outcome.successes.open(encoding="utf-8", newline="") as rows:
+                for row in csv.reader(rows):
+                    yield int(row[0]), row, []
+
+        count = 0
+        for _, row, _ in in_line_order(chunks, loaded):
+            writer.writerow(row)
             count += 1
-    return count
+        return count
 
 
 def renumber(path: Path, lineage: dict[int, int]) -> None:
@@ -124,10 +129,3 @@ def renumber(path: Path, lineage: dict[int, int]) -> None:
             line = int(row[0])
             writer.writerow([lineage.get(line, line), *row[1:]])
     renumbered.replace(path)
-
-
-def _ids(path: Path) -> dict[int, tuple[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
-        next(reader, None)
-        return {int(row[0]): (row[1], row[2]) for row in reader}

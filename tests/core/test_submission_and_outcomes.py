@@ -9,13 +9,14 @@ import pytest
 
 from hubload.csvfile import CsvSource, detect_dialect
 from hubload.errors import ConfigError, ReconciliationError, RetriableError, SubmissionUnknownError
+from hubload.healing import HEAL_BASE
 from hubload.http import RetryPolicy
-from hubload.job_results import RowMatcher, _count_mismatch, _place_failures
+from hubload.job_results import RowMatcher, _count_mismatch, _place_failures, _write_successes
 from hubload.jobs import JobStatus, PollPolicy
 from hubload.operations import Operation, OperationKind
 from hubload.outcomes import ChunkOutcome, FailedRow, Tally, chunk_failed
-from hubload.records import RecordError
-from hubload.row_reports import write_failed_report
+from hubload.records import RecordError, RecordSuccess
+from hubload.row_reports import write_failed_report, write_success_report
 from hubload.staging import StagedChunk, prepare
 from hubload.submission import job_path_name, submit_chunk
 from hubload.summary import Summary
@@ -142,6 +143,57 @@ def test_identical_rows_take_distinct_positions(tmp_path: Path) -> None:
     same = {"LastName": "A", "Email": "a@x.com"}
     assert [matcher.take(same), matcher.take(same), matcher.take(same)] == [1, 2, None]
     assert matcher.take({"LastName": "B", "Email": "b@x.com"}) == 3
+
+
+def test_results_missing_a_column_or_of_one_column_are_matched(tmp_path: Path) -> None:
+    (chunk,) = staged(tmp_path, "LastName,Email\nA,\nB,b@x.com\n")
+    matcher = RowMatcher(chunk)
+    # A result that leaves out a column the upload had: that cell counts as empty.
+    assert matcher.take({"LastName": "A"}) == 1
+    assert matcher.take({"LastName": "B"}) is None  # B's Email is not empty
+    assert matcher.take({"Email": "b@x.com", "LastName": "B", "sf__Extra": "x"}) == 2
+    (tmp_path / "one").mkdir()
+    (one,) = staged(tmp_path / "one", "LastName\nA\nB\n")
+    single = RowMatcher(one)
+    assert [single.take({"LastName": "B"}), single.take({"LastName": "A"})] == [2, 1]
+
+
+def test_success_report_in_line_order_with_healed_rows_merged(tmp_path: Path) -> None:
+    chunks = staged(tmp_path, "LastName,Email\nA,a@x.com\nB,b@x.com\n=C,c@x.com\n", chunk_size=2)
+    # Line 3 (B) failed in chunk 1 and loaded in a healing chunk of its own.
+    healing = StagedChunk(HEAL_BASE + 1, tmp_path / "heal.csv", tmp_path / "heal.side", 1, "h")
+    healing.sidecar.write_text("3,B,b@x.com\n")
+    outcomes = {}
+    for chunk, loaded in (
+        (chunks[0], {1: "id-a"}),
+        (chunks[1], {1: "id-c"}),
+        (healing, {1: "id-b"}),
+    ):
+        successes = tmp_path / f"{chunk.number}.success.csv"
+        _write_successes(
+            successes, chunk, {p: RecordSuccess(i, True, {}) for p, i in loaded.items()}
+        )
+        failed = (FailedRow(2, "UNABLE_TO_LOCK_ROW:x:--"),) if chunk is chunks[0] else ()
+        outcomes[chunk.number] = ChunkOutcome(
+            chunk.number, chunk.rows, "j", "JobComplete", failed_rows=failed, successes=successes
+        )
+
+    def report(with_healing: bool) -> list[list[str]]:
+        path = tmp_path / "success.csv"
+        these = [*chunks, healing] if with_healing else chunks
+        count = write_success_report(path, ["LastName", "Email"], these, outcomes)
+        rows = list(csv.reader(path.read_text().splitlines()))
+        assert count == len(rows) - 1
+        return rows
+
+    assert report(with_healing=True) == [
+        ["line", "id", "created", "LastName", "Email"],
+        ["2", "id-a", "true", "A", "a@x.com"],
+        ["3", "id-b", "true", "B", "b@x.com"],
+        ["4", "id-c", "true", "'=C", "c@x.com"],  # neutralised for spreadsheets
+    ]
+    # Without healing chunks, the chunks' rows are joined as written.
+    assert [r[0] for r in report(with_healing=False)] == ["line", "2", "4"]
 
 
 def test_failed_report_and_tally(tmp_path: Path) -> None:

@@ -135,4 +135,13 @@ class Ingest:
             "GET", f"{INGEST}/{job_id}/{RESULTS[kind]}", headers={"Accept": "text/csv"}, stream=True
         )
         with self.api.spooled_text(response) as text:
-            yield from csv.DictReader(text)
+            reader = csv.reader(text)
+            header = next(reader, [])
+            width = len(header)
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line, skipped as DictReader does
+                if len(cells) == width:
+                    yield dict(zip(header, cells, strict=True))
+                else:  # as DictReader: missing cells empty, extra ones dropped
+                    yield dict(zip(header, (cells + [""] * width)[:width], strict=True))
