@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-import httpx
 import psycopg
 from prefect import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
@@ -50,6 +49,7 @@ from prefect.settings import (
 )
 
 from tests.core.postgres import postgres_server
+from tests.e2e.servers import wait_healthy
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
@@ -429,7 +429,7 @@ def _prefect_server(home: Path, database_url: str) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        _wait_healthy(url, server, home / "server.log")
+        wait_healthy(url, server, home / "server.log", STARTUP_SECONDS)
         yield url
     finally:
         if server.poll() is None:
@@ -440,19 +440,3 @@ def _prefect_server(home: Path, database_url: str) -> Iterator[str]:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
         log.close()
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(
-        f"prefect server not healthy in {STARTUP_SECONDS}s: {log.read_text()[-3000:]}"
-    )

@@ -7,13 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
+
+from tests.e2e.servers import wait_healthy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -56,7 +56,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_healthy(url, server, home / "server.log")
+        wait_healthy(url, server, home / "server.log", STARTUP_SECONDS)
         os.environ["PREFECT_API_URL"] = url
         os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(home / "results")
         from prefect.settings import (  # noqa: PLC0415 - Prefect only where flows run
@@ -87,22 +87,6 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(
-        f"prefect server not healthy after {STARTUP_SECONDS}s: {log.read_text()[-2000:]}"
-    )
 
 
 @pytest.fixture(scope="session")
