@@ -95,7 +95,7 @@ def write_success_report(
                 assert outcome.successes is not None
                 with outcome.successes.open(encoding="utf-8", newline="") as rows:
                     shutil.copyfileobj(rows, stream)
-            return sum(outcome.rows - outcome.failed for _, outcome in parts)
+            return sum(outcome.succeeded for _, outcome in parts)
         done = {chunk.number: outcome for chunk, outcome in parts}
 
         def loaded(chunk: StagedChunk) -> Iterator[Row]:
