@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from uuid import UUID
 
 from prefect import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import flow_run
 
 from hubload.ledger import RunRecord
@@ -68,16 +69,26 @@ def lock_name(identity: TargetIdentity, object_name: str) -> str:
     )
 
 
+def ensure_slot(name: str) -> None:
+    """Make the global concurrency limit ``name`` (one slot) unless it exists. Loads of one
+    object starting at once on several workers may all find it missing: whoever creates it
+    second is told it exists (409), which is what it wanted."""
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            with suppress(ObjectAlreadyExists):
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=1)
+                )
+
+
 @contextmanager
 def target_lock(identity: TargetIdentity, object_name: str) -> Iterator[str]:
     """Hold the target object's slot while jobs are submitted and polled, so that a nightly
     load and a manual load of the same object never run their jobs at the same time."""
     name = lock_name(identity, object_name)
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            client.upsert_global_concurrency_limit_by_name(name, limit=1)
+    ensure_slot(name)
     with concurrency(
         name,
         occupy=1,

@@ -6,9 +6,14 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from prefect import get_client
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.exceptions import ObjectNotFound
 
+from tasks.runs import ensure_slot
 from tests.conftest import SandboxFactory
 from tests.e2e.deploy_support import BIN, REPO, sandbox_env, wait_for
 
@@ -82,3 +87,25 @@ def test_loads_of_one_object_take_turns(
     assert sum(1 for runs in in_flight if runs) > 5  # and the watcher did see jobs in flight
     assert len({run for runs in in_flight for run in runs}) == 2
     assert sandbox.store.count_records("helpdesk", "Contact") == 240
+
+
+def test_a_slot_made_meanwhile_by_another_worker_is_taken_as_made(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loads of one object starting at once on several workers all look for the object's slot
+    and find it missing; all but one are then refused its creation (409). That is no error."""
+    name = f"hubload-test-slot-{uuid4().hex[:8]}"
+    ensure_slot(name)
+    with get_client(sync_client=True) as client:
+        made = client.read_global_concurrency_limit_by_name(name)
+
+    def missing(self: SyncPrefectClient, name: str) -> None:
+        raise ObjectNotFound(http_exc=Exception("not found"))
+
+    # This worker looked before the other one made it, and creates it second.
+    monkeypatch.setattr(SyncPrefectClient, "read_global_concurrency_limit_by_name", missing)
+    ensure_slot(name)
+    monkeypatch.undo()
+    with get_client(sync_client=True) as client:
+        after = client.read_global_concurrency_limit_by_name(name)
+    assert (after.id, after.limit) == (made.id, 1)
