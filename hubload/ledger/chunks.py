@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, union, update
 
 from hubload.errors import ConfigError
 from hubload.ledger import tables
@@ -82,6 +82,8 @@ class ChunkBook:
                 .where(_one(run_id, number))
                 .values(state=state.value, updated_at=now(), **extra, **values)
             )
+            if values.get("job_id"):
+                _remember_job(conn, run_id, number, str(values["job_id"]))
 
     def record_job(self, run_id: str, number: int, job_id: str) -> None:
         """The job the target named for the chunk's current attempt, before its data are sent."""
@@ -91,22 +93,49 @@ class ChunkBook:
                 .where(_one(run_id, number))
                 .values(job_id=job_id, updated_at=now())
             )
+            _remember_job(conn, run_id, number, job_id)
 
-    def job_ids(self, target: str, object_name: str) -> frozenset[str]:
-        """Every job the ledger knows on a target object (from any run)."""
-        query = (
-            select(tables.chunks.c.job_id)
-            .join(tables.runs, tables.runs.c.run_id == tables.chunks.c.run_id)
-            .where(
-                and_(
-                    tables.runs.c.target == target,
-                    tables.runs.c.object == object_name,
-                    tables.chunks.c.job_id.is_not(None),
+    def chunk_jobs(self, run_id: str) -> dict[int, set[str]]:
+        """Every job each chunk of the run became, over all its attempts (the chunk's latest
+        job included, for runs recorded before every job was kept)."""
+        found: dict[int, set[str]] = {}
+        with self.engine.connect() as conn:
+            history = conn.execute(
+                select(tables.chunk_jobs.c.number, tables.chunk_jobs.c.job_id).where(
+                    tables.chunk_jobs.c.run_id == run_id
                 )
             )
+            latest = conn.execute(
+                select(tables.chunks.c.number, tables.chunks.c.job_id).where(
+                    and_(tables.chunks.c.run_id == run_id, tables.chunks.c.job_id.is_not(None))
+                )
+            )
+            for number, job_id in [*history, *latest]:
+                found.setdefault(int(number), set()).add(str(job_id))
+        return found
+
+    def job_ids(self, target: str, object_name: str) -> frozenset[str]:
+        """Every job the ledger knows on a target object (from any run, any attempt)."""
+        runs = tables.runs.c
+        ours = select(runs.run_id).where(and_(runs.target == target, runs.object == object_name))
+        latest = select(tables.chunks.c.job_id).where(
+            and_(tables.chunks.c.run_id.in_(ours), tables.chunks.c.job_id.is_not(None))
         )
+        earlier = select(tables.chunk_jobs.c.job_id).where(tables.chunk_jobs.c.run_id.in_(ours))
         with self.engine.connect() as conn:
-            return frozenset(str(j) for j in conn.execute(query).scalars())
+            return frozenset(str(j) for j in conn.execute(union(latest, earlier)).scalars())
+
+
+def _remember_job(conn: Connection, run_id: str, number: int, job_id: str) -> None:
+    known = select(tables.chunk_jobs.c.job_id).where(
+        and_(
+            tables.chunk_jobs.c.run_id == run_id,
+            tables.chunk_jobs.c.number == number,
+            tables.chunk_jobs.c.job_id == job_id,
+        )
+    )
+    if conn.execute(known).first() is None:
+        conn.execute(insert(tables.chunk_jobs).values(run_id=run_id, number=number, job_id=job_id))
 
 
 def _one(run_id: str, number: int) -> Any:

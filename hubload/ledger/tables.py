@@ -84,6 +84,16 @@ chunks = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Every job a chunk's attempts became (the chunk's row keeps only the latest): what the target
+# is asked after a load, to see rows loaded twice.
+chunk_jobs = Table(
+    "chunk_jobs",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("job_id", String(200), primary_key=True),
+)
+
 # Only the rows that did not load: rejected or failed, with what became of them.
 rows = Table(
     "row_outcomes",
