@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from hubload import progress
+from hubload.audit import AuditStatus
 from hubload.summary import Summary
 
 
@@ -52,6 +53,9 @@ def summary_table(summary: Summary) -> Table:
         table.add_row(
             "healed", str(summary.healed), f"sent again and loaded, {summary.heal_rounds} round(s)"
         )
+    if summary.audit.status is not AuditStatus.NOT_NEEDED:
+        # A row may have been sent twice: what the target's jobs said (never a silent pass).
+        table.add_row("at target", summary.audit.status.value, summary.audit.note)
     table.add_row("reports", "", summary.reports["summary"].rsplit("/", 1)[0])
     return table
 

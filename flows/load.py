@@ -22,7 +22,13 @@ from flows.jobs import heal
 from flows.pipeline import run_pipeline
 from hubload import interrupt, progress
 from hubload.chunk_run import ChunkJob
-from hubload.errors import ConfigError, InputFileError, PartialLoadError, StopRequestedError
+from hubload.errors import (
+    ConfigError,
+    InputFileError,
+    PartialLoadError,
+    ReconciliationError,
+    StopRequestedError,
+)
 from hubload.exactly_once import TargetCheck
 from hubload.forms import Advanced, FileDetails, request_from_form
 from hubload.healing import Healing
@@ -262,6 +268,7 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
             rid,
             load_plan,
             identity=identity,
+            config=config,
             prepared=prepared,
             outcomes=outcomes,
             healing=healing,
@@ -282,6 +289,16 @@ def _load(request: LoadRequest, *, run_id: str | None, parent_run: str | None, f
             status = RunStatus.INTERRUPTED if stopped else RunStatus.FAILED
             book.finish_run(rid, status, message=_how_it_stopped(book, rid, exc, stopped))
         raise
+    return _end_state(rid, summary)
+
+
+def _end_state(rid: str, summary: Summary) -> State[Any]:
+    """Completed with the summary; Failed (named Partially loaded) with a PartialLoadError when
+    rows were left; Failed (Unreconciled) when the target shows rows loaded twice (the run is
+    recorded as it ended: its rows are where they are)."""
+    if summary.audit.status.is_problem:
+        unreconciled = ReconciliationError(f"run {rid}: {summary.audit.note}")
+        return Failed(name="Unreconciled", message=str(unreconciled), data=unreconciled)
     if summary.all_succeeded:
         return Completed(message=_counts(summary), data=summary)
     # A failed state's data must be an exception: it carries the summary.

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hubload.audit import NOT_NEEDED, Audit
+
 
 @dataclass(frozen=True)
 class JobSummary:
@@ -62,16 +64,22 @@ class Summary:
     """Rows before the start row, left alone: the file's rows are ``skipped + read``."""
     truncated: int = 0
     """Rows loaded with a value cut to its field's length (each value in truncated.csv)."""
+    audit: Audit = NOT_NEEDED
+    """What the target said of rows loaded twice, where a row may have been (hubload.audit)."""
 
     @property
-    def reconciles(self) -> bool:
+    def reconciles(self) -> bool | None:
         """Whether every row read is accounted for: succeeded, rejected or failed (a dry run:
-        staged or rejected), and no job's counts disagree."""
-        if self.discrepancies:
+        staged or rejected), no job's counts disagree, and the target shows no row loaded
+        twice. None when the counts add up but a row may have been loaded twice and the target
+        could not say (``audit``): a check that cannot see a duplicate does not say yes."""
+        if self.discrepancies or self.audit.status.is_problem:
             return False
         if self.dry_run:
             return self.read == self.staged + self.rejected
-        return self.read == self.succeeded + self.rejected + self.failed
+        if self.read != self.succeeded + self.rejected + self.failed:
+            return False
+        return True if self.audit.status.confirms else None
 
     @property
     def all_succeeded(self) -> bool:

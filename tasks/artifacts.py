@@ -38,7 +38,8 @@ def publish_rows(summary: Summary, run_dir: Path, keys: list[str], links: dict[s
             )
         ],
         description=f"{summary.file} -> {summary.place} ({summary.target}, run {summary.run_id})"
-        + (f"; {summary.healed} row(s) healed: sent again and loaded" if summary.healed else ""),
+        + (f"; {summary.healed} row(s) healed: sent again and loaded" if summary.healed else "")
+        + (f"; at the target: {summary.audit.note}" if summary.audit.jobs else ""),
     )
     rejected = view(_path(summary, run_dir, "rejected"), "reason", keys=keys)
     failed = view(_path(summary, run_dir, "failed"), "error", keys=keys)

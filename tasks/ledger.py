@@ -51,4 +51,5 @@ def record_outcome(run_id: str, summary: Summary, run_dir: Path) -> None:
         succeeded=summary.succeeded,
         rejected=summary.rejected,
         failed=summary.failed,
+        message=summary.audit.note if summary.audit.status.is_problem else None,
     )

@@ -9,16 +9,20 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
+from hubload.audit import NOT_NEEDED, Audit
+from hubload.chain_audit import ThisRun, audit, exempt
 from hubload.errors import ReconciliationError
 from hubload.healing import Healing
+from hubload.leftovers import leftover_rows
 from hubload.outcomes import ChunkOutcome, Tally
 from hubload.plan import LoadPlan
 from hubload.row_reports import renumber, write_failed_report, write_success_report
 from hubload.staging import Prepared
 from hubload.storage import Storage, link
 from hubload.summary import Summary
-from hubload.targets import TargetIdentity
+from hubload.targets import TargetConfig, TargetIdentity, open_target
 from tasks.artifacts import publish_rows
+from tasks.ledger import ledger
 
 LOAD_EVENT = "hubload.load.finished"
 _TOP = 10
@@ -30,6 +34,7 @@ def finish(
     load_plan: LoadPlan,
     *,
     identity: TargetIdentity,
+    config: TargetConfig | None = None,
     prepared: Prepared,
     outcomes: dict[int, ChunkOutcome],
     healing: Healing,
@@ -40,9 +45,10 @@ def finish(
     seconds: float,
     jobs_seconds: float = 0.0,
 ) -> Summary:
-    """Write the reports, copy the run's folder to the shared storage (when there is one: the
-    summary then names the reports there), check that every row is accounted for, and
-    publish the counts.
+    """Write the reports, ask the target whether a row was loaded twice (where one may have
+    been: ``config`` names the target), copy the run's folder to the shared storage (when there
+    is one: the summary then names the reports there), check that every row is accounted for,
+    and publish the counts.
 
     Raises:
         ReconciliationError: the counts do not add up (the reports are written first).
@@ -74,6 +80,12 @@ def finish(
         if lineage and name in reports:
             # A reprocess run's rows are named by the original file's lines, as its parent's.
             renumber(Path(reports[name]), lineage)
+    verdict = NOT_NEEDED
+    if not dry_run and config is not None:
+        verdict = _ask_target(config, run_id, load_plan, tally.read, reports, healing)
+    problems = tally.problems(dry_run=dry_run)
+    if verdict.status.is_problem:
+        problems.append(verdict.note)
     summary = Summary(
         run_id=run_id,
         file=str(load_plan.file),
@@ -98,11 +110,12 @@ def finish(
             **{k: round(v, 3) for k, v in prepared.timings.items()},
             "jobs": round(jobs_seconds, 3),
         },
-        discrepancies=tally.problems(dry_run=dry_run),
+        discrepancies=problems,
         healed=healing.healed,
         heal_rounds=healing.rounds,
         skipped=prepared.skipped,
         truncated=prepared.truncated,
+        audit=verdict,
     )
     links: dict[str, str] = {}
     if storage is not None:
@@ -132,6 +145,27 @@ def finish(
     return summary
 
 
+def _ask_target(
+    config: TargetConfig,
+    run_id: str,
+    load_plan: LoadPlan,
+    read: int,
+    reports: dict[str, str],
+    healing: Healing,
+) -> Audit:
+    """Whether the target shows a row of the file loaded twice, where one may have been."""
+    book = ledger()
+    verdict = exempt(book, run_id, load_plan.operation, resent=healing.rounds > 0)
+    if verdict is not None:
+        return verdict
+    paths = [Path(reports[k]) if k in reports else None for k in ("rejected", "failed")]
+    left = {row.line: row.outcome for row in leftover_rows(*paths)}
+    verdict = audit(book, open_target(config), ThisRun(run_id=run_id, read=read, left=left))
+    log = get_run_logger()
+    (log.error if verdict.status.is_problem else log.info)("at the target: %s", verdict.note)
+    return verdict
+
+
 def key_columns(load_plan: LoadPlan) -> list[str]:
     """The file's columns that name a row best: the key field's (Id, an upsert's external id),
     then the first few mapped ones."""
@@ -142,6 +176,8 @@ def key_columns(load_plan: LoadPlan) -> list[str]:
 
 
 def _outcome(summary: Summary) -> str:
+    if summary.reconciles is False:
+        return "unreconciled"
     if summary.dry_run:
         return "dry-run"
     return "clean" if summary.all_succeeded else "partial"

@@ -7,6 +7,7 @@ resume and reprocess), never one lost."""
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +143,9 @@ def test_no_order_of_recovery_loads_a_row_twice_or_loses_one(
         STEPS[name](run_id, path)
         doubled = [e for e, n in _emails(sandbox).items() if n > 1]
         assert not doubled, f"after {name}: loaded twice: {doubled}"
+        # Nor does the check at the target see one (no false alarm, whatever the order).
+        seen = _audits(run_id)
+        assert not {"doubled", "short"} & set(seen.values()), f"after {name}: {seen}"
     sandbox.stop()
 
     # A calm target at last: whatever is left is taken up, and every row is there once.
@@ -155,19 +159,35 @@ def test_no_order_of_recovery_loads_a_row_twice_or_loses_one(
     emails = _emails(calm)
     assert max(emails.values()) == 1
     assert set(emails) == {f"u{i}@x.com" for i in range(1, ROWS + 1)}
+    # The chain's last runs asked the target about every job of the file, and it agreed.
+    seen = _audits(run_id)
+    assert "confirmed" in seen.values() and not {"doubled", "short"} & set(seen.values()), seen
+
+
+def _chain(run_id: str) -> list[str]:
+    book = ledger()
+    return [run_id, *(r for child in book.children(run_id) for r in _chain(child.run_id))]
+
+
+def _audits(run_id: str) -> dict[str, str]:
+    """What the target said after each run of the chain (its summary.json), by run."""
+    book, seen = ledger(), {}
+    for run in _chain(run_id):
+        record = book.run(run, exact=True)
+        assert record is not None
+        summary = Path(record.run_dir) / "summary.json"
+        if summary.exists():
+            seen[run] = json.loads(summary.read_text())["audit"]["status"]
+    return seen
 
 
 def _finish_chain(run_id: str, path: Path) -> None:
     """Take up what each run of the chain left (rows of unknown fate by a resume, failed rows
     reprocessed as they are, rejected rows corrected), until nothing is left."""
     book = ledger()
-
-    def chain(run: str) -> list[str]:
-        return [run, *(r for child in book.children(run) for r in chain(child.run_id))]
-
     runs = [run_id]
     for _ in range(6):
-        runs = chain(run_id)
+        runs = _chain(run_id)
         holding = [r for r in runs if book.remaining(r)]
         if not holding:
             return

@@ -1,0 +1,104 @@
+"""After a load in which a row may have been sent twice, the target is asked: a row loaded
+twice makes the run unreconciled (whatever its counts say), a chain of runs that loaded each
+row once is confirmed, and a plain load is not asked again. Both faces of the sandbox; its
+records counted to show the duplicate is real."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hubload.audit import AuditStatus
+from hubload.errors import ReconciliationError
+from hubload.ledger import ChunkState, RunStatus
+from hubload.summary import Summary
+from sandbox.server import RunningSandbox
+from tests.conftest import SandboxFactory
+from tests.e2e.helpers import ledger, run_load, run_reprocess, summary_json
+from tests.e2e.test_salesforce import OC_SETTINGS, sf_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
+UseTarget = Callable[..., Path]
+ROWS = 40
+
+
+def _file(path: Path) -> Path:
+    lines = ["LastName,Email", *(f"L{i},a{i}@x.com" for i in range(1, ROWS + 1))]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _emails(sandbox: RunningSandbox) -> Counter[str]:
+    return Counter(r["Email"] for r in sandbox.store.records("helpdesk", "Contact"))
+
+
+@pytest.fixture(params=["open-connectors", "salesforce"])
+def face(
+    request: pytest.FixtureRequest,
+    start_sb: SandboxFactory,
+    use_target: UseTarget,
+    monkeypatch: pytest.MonkeyPatch,
+) -> RunningSandbox:
+    """A calm sandbox, hubload pointed at one of its faces."""
+    sandbox = start_sb()
+    use_target(sandbox)
+    if request.param == "salesforce":
+        for name in OC_SETTINGS:
+            monkeypatch.delenv(name)
+        for name, value in sf_settings(sandbox).items():
+            monkeypatch.setenv(name, value)
+    return sandbox
+
+
+def test_a_row_loaded_twice_is_seen_at_the_target_and_the_run_does_not_reconcile(
+    face: RunningSandbox, tmp_path: Path
+) -> None:
+    path = _file(tmp_path / "contacts.csv")
+    _, first = run_load(path, "Contact", chunk_size=10)
+    assert isinstance(first, Summary) and first.succeeded == ROWS
+    assert first.audit.status is AuditStatus.NOT_NEEDED  # each row sent once: nothing to ask
+    assert first.reconciles is True
+
+    # A ledger that forgot chunk 2 was sent (the kind of bug issue 10 found): the run's Retry
+    # sends it again. Its counts still add up; the target's jobs do not.
+    book = ledger()
+    book.mark_chunk(first.run_id, 2, ChunkState.STAGED)
+    state, result = run_load(path, "Contact", chunk_size=10, run_id=first.run_id)
+    assert max(_emails(face).values()) == 2  # the duplicate is real
+
+    assert state.name == "Unreconciled"
+    assert isinstance(result, ReconciliationError)
+    assert "10 row(s) loaded twice" in str(result)
+    record = book.run(first.run_id, exact=True)
+    assert record is not None and record.status is RunStatus.COMPLETED
+    assert record.message and "loaded twice" in record.message
+    data = summary_json(first)  # the run's folder: the Retry wrote it again
+    assert data["reconciles"] is False
+    assert data["audit"]["status"] == "doubled"
+    assert (data["audit"]["records"], data["audit"]["loaded"]) == (ROWS + 10, ROWS)
+    assert data["succeeded"] + data["failed"] + data["rejected"] == data["read"]
+    assert any("loaded twice" in d for d in data["discrepancies"])
+
+
+def test_a_chain_of_runs_that_loaded_each_row_once_is_confirmed_at_the_target(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    db = tmp_path / "crm.db"
+    path = _file(tmp_path / "contacts.csv")
+    use_target(start_sb(db_path=db, seed=3, lock_error_rate=0.3))
+    _, first = run_load(path, "Contact", chunk_size=10, heal_rounds=0)
+    assert isinstance(first, Summary) and first.failed > 0
+    assert first.audit.status is AuditStatus.NOT_NEEDED
+
+    calm = start_sb(db_path=db)
+    use_target(calm)
+    _, second = run_reprocess(first.run_id, only="failed")
+    assert isinstance(second, Summary) and second.succeeded == first.failed
+    assert second.audit.status is AuditStatus.CONFIRMED, second.audit.note
+    assert (second.audit.records, second.audit.loaded) == (ROWS, ROWS)
+    assert second.audit.jobs >= 5  # the first run's four jobs and the reprocess run's
+    assert second.reconciles is True and summary_json(second)["reconciles"] is True
+    assert set(_emails(calm).values()) == {1}
