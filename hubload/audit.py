@@ -3,7 +3,7 @@ after a load (see ``hubload.chain_audit``), and how records and rows are weighed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -56,13 +56,28 @@ NOT_NEEDED = Audit(
 )
 
 
-def judge(*, loaded: int, unknown: int, records: int, jobs: int, doubled: Iterable[int]) -> Audit:
+def judge(
+    *,
+    loaded: int,
+    unknown: int,
+    records: int,
+    jobs: int,
+    doubled: Iterable[int],
+    stray: Mapping[str, int] | None = None,
+) -> Audit:
     """Compare the records the target's jobs created with the rows loaded (``unknown`` of them
     possibly at the target unbeknown to the ledger; ``doubled``: lines the ledger itself shows
-    loaded by two runs)."""
+    loaded by two runs; ``stray``: records of jobs no run recorded, counted in ``records``)."""
     lines = sorted(doubled)
     extra = records - loaded
     said = f"the target's {jobs} job(s) for this file created {records} records"
+    if stray:
+        ids = ", ".join(sorted(stray)[:_SHOWN])
+        said += (
+            f" ({sum(stray.values())} of them by job(s) {ids}, which no run recorded, made on the "
+            "object while the runs ran: an upload whose answer was lost, sent again; or another "
+            "tool loading the object at that time)"
+        )
     counted = f"{loaded} rows counted as loaded"
     base = {"jobs": jobs, "records": records, "loaded": loaded}
     if lines or extra > unknown:

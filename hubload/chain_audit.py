@@ -3,10 +3,12 @@
 Counts alone cannot see a duplicate: a run that sends a row its reprocess run already loaded
 still has every row succeeded, rejected or failed once. What can see it is the target's own
 record of the jobs: every job the file's chain of runs (the first run, its resumes and Retries,
-its reprocess runs) ever became, each with the records it created, against the rows the chain
-counts as loaded, line by line. More records than rows is a row loaded twice (beyond the rows
-whose fate is still unknown, which the target may hold unbeknown to the ledger); fewer is a row
-counted as loaded that no job loaded.
+its reprocess runs) ever became, and every job the target lists on the object, made while a run
+of the chain ran, that no run recorded (an upload whose answer was lost and was taken as never
+made), each with the records it created, against the rows the chain counts as loaded, line by
+line. More records than rows is a row loaded twice (beyond the rows whose fate is still
+unknown, which the target may hold unbeknown to the ledger); fewer is a row counted as loaded
+that no job loaded.
 
 Only inserts can load a row twice (an upsert or update sets the same values again), and only
 when some row was sent more than once: in more than one run of the chain, in a chunk sent
@@ -19,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from hubload.audit import NOT_NEEDED, Audit, AuditStatus, judge
 from hubload.errors import HubloadError, NotFoundError
@@ -29,6 +32,8 @@ from hubload.operations import Operation, OperationKind
 from hubload.targets.base import Target
 
 _FINISHED = {RunStatus.COMPLETED, RunStatus.PARTIAL}
+SKEW = 120.0
+"""Seconds of clock skew allowed between this machine and the target's job times."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class ThisRun:
     read: int
     left: Mapping[int, RowOutcome]
     """Its rows that did not load, by the original file's lines."""
+    object_name: str
+    """The target object, as the target names it."""
 
 
 @dataclass
@@ -87,11 +94,16 @@ def audit(
         return _unchecked(f"run {root.run_id} has not finished")
     loaded, doubled = _loaded_rows(book, chain)
     try:
-        records, jobs = _records(book, target, chain.runs, sleep)
+        tally = _records(book, target, chain, sleep)
     except _UncheckableError as exc:
         return _unchecked(str(exc))
     return judge(
-        loaded=loaded, unknown=len(chain.unknown), records=records, jobs=jobs, doubled=doubled
+        loaded=loaded,
+        unknown=len(chain.unknown),
+        records=tally.records,
+        jobs=tally.jobs,
+        doubled=doubled,
+        stray=tally.stray,
     )
 
 
@@ -153,20 +165,65 @@ def _loaded_rows(book: Ledger, chain: _Chain) -> tuple[int, set[int]]:
     return read - len(not_loaded), doubled
 
 
-def _records(
-    book: Ledger, target: Target, runs: list[RunRecord], sleep: Callable[[float], None]
-) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _Tally:
+    records: int
+    jobs: int
+    stray: dict[str, int]
+
+
+def _records(book: Ledger, target: Target, chain: _Chain, sleep: Callable[[float], None]) -> _Tally:
     """The records every job of the chain created, as the target tells them now (and the rows
-    of chunks settled by finding them at the target); and how many jobs were asked."""
+    of chunks settled by finding them at the target), with those of jobs the target lists on
+    the object while a run of the chain ran that hubload never recorded (an upload whose answer
+    was lost, taken as never made and sent again); how many jobs were asked."""
     records, jobs = 0, 0
-    for run in runs:
+    for run in chain.runs:
         found = {c.number: c.rows for c in book.chunks(run.run_id) if c.state is ChunkState.FOUND}
         records += sum(found.values())
         for job_ids in book.chunk_jobs(run.run_id).values():
             for job_id in sorted(job_ids):
                 records += _created(target, job_id, sleep)
                 jobs += 1
-    return records, jobs
+    stray = {j: _created(target, j, sleep) for j in _strays(book, target, chain, sleep)}
+    stray = {job_id: made for job_id, made in stray.items() if made}
+    return _Tally(records + sum(stray.values()), jobs + len(stray), stray)
+
+
+def _strays(
+    book: Ledger, target: Target, chain: _Chain, sleep: Callable[[float], None]
+) -> list[str]:
+    """Jobs on the object that no run recorded, made while a run of the chain ran."""
+    windows = [
+        (_epoch(r.started_at), None if r.run_id == chain.current.run_id else r.finished_at)
+        for r in chain.runs
+        if r.started_at is not None
+    ]
+    if not windows:
+        return []
+    known = book.job_ids(chain.root.target, chain.current.object_name)
+    since = min(start for start, _ in windows)
+    try:
+        listed = SETTLE_RETRY.run(
+            lambda: target.stray_jobs(chain.current.object_name, since, known),
+            sleep,
+            label="jobs: ",
+        )
+    except HubloadError as exc:
+        raise _UncheckableError(f"the target's jobs could not be listed: {exc}") from None
+    return sorted(
+        job_id
+        for job_id, made in listed.items()
+        if any(
+            made >= start - SKEW and (end is None or made <= _epoch(end) + SKEW)
+            for start, end in windows
+        )
+    )
+
+
+def _epoch(moment: datetime) -> float:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.timestamp()
 
 
 def _created(target: Target, job_id: str, sleep: Callable[[float], None]) -> int:

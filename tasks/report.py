@@ -160,7 +160,8 @@ def _ask_target(
         return verdict
     paths = [Path(reports[k]) if k in reports else None for k in ("rejected", "failed")]
     left = {row.line: row.outcome for row in leftover_rows(*paths)}
-    verdict = audit(book, open_target(config), ThisRun(run_id=run_id, read=read, left=left))
+    this = ThisRun(run_id=run_id, read=read, left=left, object_name=load_plan.mapping.target.name)
+    verdict = audit(book, open_target(config), this)
     log = get_run_logger()
     (log.error if verdict.status.is_problem else log.info)("at the target: %s", verdict.note)
     return verdict

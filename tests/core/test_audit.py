@@ -72,6 +72,9 @@ class Jobs:
         records, failed = self.created[job_id]
         return JobStatus(job_id, JobState.COMPLETED, "COMPLETED", records, failed)
 
+    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
+        return {}
+
 
 @pytest.fixture
 def book(tmp_path: Path) -> Ledger:
@@ -96,7 +99,9 @@ def book(tmp_path: Path) -> Ledger:
 def test_a_reprocess_run_that_loaded_each_row_once_is_confirmed(book: Ledger) -> None:
     assert exempt(book, "B", INSERT, resent=False) is None  # two runs of one file: asked
     target = Jobs(a1=(5, 2), b1=(2, 0))
-    verdict = audit(book, cast(Target, target), ThisRun("B", read=2, left={}))
+    verdict = audit(
+        book, cast(Target, target), ThisRun("B", read=2, left={}, object_name="Contact")
+    )
     assert verdict.status is AuditStatus.CONFIRMED, verdict.note
     assert (verdict.records, verdict.loaded, verdict.jobs) == (5, 5, 2)
     assert sorted(target.asked) == ["a1", "b1"]
@@ -110,7 +115,9 @@ def test_a_run_that_loads_again_what_its_reprocess_run_loaded_is_doubled(book: L
     book.mark_chunk("A", 1, ChunkState.SUBMITTING)
     book.mark_chunk("A", 1, ChunkState.DONE, job_id="a2")
     target = Jobs(a1=(5, 2), a2=(5, 0), b1=(2, 0))
-    verdict = audit(book, cast(Target, target), ThisRun("A", read=5, left={}))
+    verdict = audit(
+        book, cast(Target, target), ThisRun("A", read=5, left={}, object_name="Contact")
+    )
     assert verdict.status is AuditStatus.DOUBLED
     assert "5 row(s) loaded twice (among them lines 4, 5)" in verdict.note
     assert (verdict.records, verdict.loaded) == (10, 5)
@@ -133,5 +140,7 @@ def test_no_check_where_no_row_could_load_twice(book: Ledger, tmp_path: Path) ->
 
 
 def test_a_run_of_the_chain_still_running_leaves_the_check_undone(book: Ledger) -> None:
-    verdict = audit(book, cast(Target, Jobs()), ThisRun("A", read=5, left={}))
+    verdict = audit(
+        book, cast(Target, Jobs()), ThisRun("A", read=5, left={}, object_name="Contact")
+    )
     assert verdict.status is AuditStatus.UNCHECKED and "run B" in verdict.note

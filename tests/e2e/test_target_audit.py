@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from hubload.audit import AuditStatus
 from hubload.errors import ReconciliationError
@@ -102,3 +103,28 @@ def test_a_chain_of_runs_that_loaded_each_row_once_is_confirmed_at_the_target(
     assert second.audit.jobs >= 5  # the first run's four jobs and the reprocess run's
     assert second.reconciles is True and summary_json(second)["reconciles"] is True
     assert set(_emails(calm).values()) == {1}
+
+
+def test_a_job_no_run_recorded_is_found_in_the_job_listing(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    """An Open Connectors upload makes its job and sends its data in one request: when the
+    answer is lost and the job is taken as never made, the chunk is sent again and the ledger
+    never learns of the first job. The job listing shows it."""
+    sandbox = start_sb()
+    use_target(sandbox)
+    path = _file(tmp_path / "contacts.csv")
+    _, first = run_load(path, "Contact", chunk_size=10)
+    assert isinstance(first, Summary)
+    book = ledger()
+    lost = book.chunk(first.run_id, 3)
+    assert lost is not None and lost.job_id
+    book.mark_chunk(first.run_id, 3, ChunkState.STAGED, job_id=None)
+    with book.engine.begin() as conn:
+        conn.execute(text("DELETE FROM chunk_jobs WHERE run_id = :r"), {"r": first.run_id})
+    state, result = run_load(path, "Contact", chunk_size=10, run_id=first.run_id)
+    assert max(_emails(sandbox).values()) == 2
+
+    assert state.name == "Unreconciled" and isinstance(result, ReconciliationError)
+    assert f"by job(s) {lost.job_id}, which no run recorded" in str(result)
+    assert summary_json(first)["audit"]["records"] == ROWS + 10

@@ -195,6 +195,18 @@ class OpenConnectorsTarget:
         found = JobRef(job_id=status.job_id, state=status.state, raw_status=status.raw_status)
         return Settlement(Verdict.JOB, job=found, why=f"job {job.job_id} (job listing)")
 
+    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
+        """Upload jobs on the object in the hub's job listing, created since ``since`` (less the
+        clock skew allowed) and not ``known``.
+
+        Raises:
+            ApiError: the listing could not be read.
+        """
+        return {
+            job.job_id: job.created_ms / 1000 if job.created_ms is not None else since
+            for job in self._new_jobs(object_name, since, known)
+        }
+
     def _new_jobs(self, object_name: str, started: float, known: frozenset[str]) -> list[ListedJob]:
         since_ms = int((started - CLOCK_SKEW_SECONDS) * 1000)
         wanted = object_name.lower()
