@@ -173,14 +173,15 @@ class _Tally:
 
 
 def _records(book: Ledger, target: Target, chain: _Chain, sleep: Callable[[float], None]) -> _Tally:
-    """The records every job of the chain created, as the target tells them now (and the rows
-    of chunks settled by finding them at the target), with those of jobs the target lists on
-    the object while a run of the chain ran that hubload never recorded (an upload whose answer
-    was lost, taken as never made and sent again); how many jobs were asked."""
+    """The records every job of the chain created, as the target tells them now, with those of
+    jobs the target lists on the object while a run of the chain ran that hubload never
+    recorded (an upload whose answer was lost); how many jobs were asked.
+
+    A chunk settled by finding its rows at the target (``found``) adds nothing of its own: its
+    rows were made by one of these jobs (Salesforce records every job before sending it data;
+    on Open Connectors the job it made is one the listing shows)."""
     records, jobs = 0, 0
     for run in chain.runs:
-        found = {c.number: c.rows for c in book.chunks(run.run_id) if c.state is ChunkState.FOUND}
-        records += sum(found.values())
         for job_ids in book.chunk_jobs(run.run_id).values():
             for job_id in sorted(job_ids):
                 records += _created(target, job_id, sleep)

@@ -3,6 +3,7 @@ loaded (``judge``), the chain of runs read from a real ledger, and what the summ
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import cast
 
@@ -63,8 +64,9 @@ def test_the_summary_never_says_it_reconciles_what_the_target_could_not_confirm(
 class Jobs:
     """A target that knows only its jobs' counts (the audit asks nothing else)."""
 
-    def __init__(self, **created: tuple[int, int]) -> None:
+    def __init__(self, strays: dict[str, float] | None = None, **created: tuple[int, int]) -> None:
         self.created = created
+        self.strays = strays or {}
         self.asked: list[str] = []
 
     def status(self, job_id: str) -> JobStatus:
@@ -73,7 +75,7 @@ class Jobs:
         return JobStatus(job_id, JobState.COMPLETED, "COMPLETED", records, failed)
 
     def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
-        return {}
+        return {job: made for job, made in self.strays.items() if job not in known}
 
 
 @pytest.fixture
@@ -144,3 +146,28 @@ def test_a_run_of_the_chain_still_running_leaves_the_check_undone(book: Ledger) 
         book, cast(Target, Jobs()), ThisRun("A", read=5, left={}, object_name="Contact")
     )
     assert verdict.status is AuditStatus.UNCHECKED and "run B" in verdict.note
+
+
+def test_rows_found_at_the_target_are_counted_once_by_the_job_that_made_them(
+    tmp_path: Path,
+) -> None:
+    """A lost upload (chunk 2) settled by finding its rows by key: the job that made them is
+    one no run recorded, which the target lists. Its records are those rows, not more."""
+    book = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    book.start_run(run("C"))
+    book.stage_chunks("C", [(1, 5, "h1"), (2, 5, "h2")])
+    book.mark_chunk("C", 1, ChunkState.SUBMITTING)
+    book.mark_chunk("C", 1, ChunkState.DONE, job_id="c1")
+    for _ in range(2):
+        book.mark_chunk("C", 2, ChunkState.SUBMITTING)
+    book.mark_chunk("C", 2, ChunkState.FOUND, succeeded=5, failed=0)
+    assert exempt(book, "C", INSERT, resent=False) is None
+    target = Jobs({"lost": time.time(), "c1": time.time()}, c1=(5, 0), lost=(5, 0))
+    verdict = audit(book, cast(Target, target), ThisRun("C", 10, {}, object_name="Contact"))
+    assert verdict.status is AuditStatus.CONFIRMED, verdict.note
+    assert (verdict.records, verdict.loaded, verdict.jobs) == (10, 10, 2)
+    # The same job made twice (the chunk sent again besides): a duplicate, the job named.
+    target.strays["again"] = time.time()
+    target.created["again"] = (5, 0)
+    verdict = audit(book, cast(Target, target), ThisRun("C", 10, {}, object_name="Contact"))
+    assert verdict.status is AuditStatus.DOUBLED and "by job(s) again, lost" in verdict.note
