@@ -32,8 +32,6 @@ from hubload.operations import Operation, OperationKind
 from hubload.targets.base import Target
 
 _FINISHED = {RunStatus.COMPLETED, RunStatus.PARTIAL}
-SKEW = 120.0
-"""Seconds of clock skew allowed between this machine and the target's job times."""
 
 
 @dataclass(frozen=True)
@@ -196,30 +194,23 @@ def _strays(
 ) -> list[str]:
     """Jobs on the object that no run recorded, made while a run of the chain ran."""
     windows = [
-        (_epoch(r.started_at), None if r.run_id == chain.current.run_id else r.finished_at)
+        (_epoch(r.started_at), None if r.run_id == chain.current.run_id else _end(r))
         for r in chain.runs
         if r.started_at is not None
     ]
-    if not windows:
-        return []
     known = book.job_ids(chain.root.target, chain.current.object_name)
-    since = min(start for start, _ in windows)
     try:
-        listed = SETTLE_RETRY.run(
-            lambda: target.stray_jobs(chain.current.object_name, since, known),
+        return SETTLE_RETRY.run(
+            lambda: target.stray_jobs(chain.current.object_name, windows, known),
             sleep,
             label="jobs: ",
         )
     except HubloadError as exc:
         raise _UncheckableError(f"the target's jobs could not be listed: {exc}") from None
-    return sorted(
-        job_id
-        for job_id, made in listed.items()
-        if any(
-            made >= start - SKEW and (end is None or made <= _epoch(end) + SKEW)
-            for start, end in windows
-        )
-    )
+
+
+def _end(run: RunRecord) -> float | None:
+    return _epoch(run.finished_at) if run.finished_at is not None else None
 
 
 def _epoch(moment: datetime) -> float:

@@ -189,6 +189,25 @@ def text_excerpt(response: httpx.Response) -> str:
     return " ".join(response.text.split())[:_MAX_TEXT] or response.reason_phrase
 
 
+@dataclass(frozen=True)
+class ClockOffset:
+    """How far a server's clock is ahead of this machine's, within bounds: its ``Date``
+    header counts whole seconds, stamped somewhere between sending and receiving."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, response: httpx.Response, sent: float, received: float) -> ClockOffset | None:
+        """From a response's ``Date`` header (None without one); ``sent`` and ``received``
+        are this machine's clock around the request."""
+        try:
+            server = email.utils.parsedate_to_datetime(response.headers["date"]).timestamp()
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(low=server - received, high=server + 1 - sent)
+
+
 def json_body(response: httpx.Response) -> Any:
     """The parsed JSON of a successful answer.
 

@@ -212,12 +212,17 @@ class Target(Protocol):
         """
         ...
 
-    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
-        """Jobs on the object created since ``since`` (epoch seconds) that are not ``known``
-        and could hold rows of a load whose upload answer was lost, each with its creation
-        time: those the target lists (Open Connectors, where one request makes the job and
-        sends its data); none where a job's id is known before any data are sent to it
-        (Salesforce: a job hubload never learnt of never received data).
+    def stray_jobs(
+        self,
+        object_name: str,
+        windows: Sequence[tuple[float, float | None]],
+        known: frozenset[str],
+    ) -> list[str]:
+        """Jobs on the object, not ``known``, made within one of the ``windows`` (start, and end
+        or None for now; epoch seconds on this machine's clock) that could hold rows of a load
+        whose upload answer was lost: those the target lists (Open Connectors, where one
+        request makes the job and sends its data); none where a job's id is known before any
+        data are sent to it (Salesforce: a job hubload never learnt of never received data).
 
         Raises:
             ApiError: the jobs could not be listed.

@@ -74,8 +74,15 @@ class Jobs:
         records, failed = self.created[job_id]
         return JobStatus(job_id, JobState.COMPLETED, "COMPLETED", records, failed)
 
-    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
-        return {job: made for job, made in self.strays.items() if job not in known}
+    def stray_jobs(
+        self, object_name: str, windows: list[tuple[float, float | None]], known: frozenset[str]
+    ) -> list[str]:
+        return [
+            job
+            for job, made in self.strays.items()
+            if job not in known
+            and any(made >= start and (end is None or made <= end) for start, end in windows)
+        ]
 
 
 @pytest.fixture
@@ -171,3 +178,7 @@ def test_rows_found_at_the_target_are_counted_once_by_the_job_that_made_them(
     target.created["again"] = (5, 0)
     verdict = audit(book, cast(Target, target), ThisRun("C", 10, {}, object_name="Contact"))
     assert verdict.status is AuditStatus.DOUBLED and "by job(s) again, lost" in verdict.note
+    # A job made before the run began is another load's.
+    target.strays["again"] = time.time() - 3600
+    verdict = audit(book, cast(Target, target), ThisRun("C", 10, {}, object_name="Contact"))
+    assert verdict.status is AuditStatus.CONFIRMED, verdict.note

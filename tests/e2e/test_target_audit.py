@@ -5,6 +5,7 @@ records counted to show the duplicate is real."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -13,11 +14,11 @@ import pytest
 from sqlalchemy import text
 
 from hubload.audit import AuditStatus
-from hubload.errors import ReconciliationError
+from hubload.errors import ReconciliationError, RetriableError
 from hubload.ledger import ChunkState, RunStatus
 from hubload.summary import Summary
 from sandbox.server import RunningSandbox
-from tests.conftest import SandboxFactory
+from tests.conftest import SandboxFactory, client_for
 from tests.e2e.helpers import ledger, run_load, run_reprocess, summary_json
 from tests.e2e.test_salesforce import OC_SETTINGS, sf_settings
 
@@ -128,3 +129,32 @@ def test_a_job_no_run_recorded_is_found_in_the_job_listing(
     assert state.name == "Unreconciled" and isinstance(result, ReconciliationError)
     assert f"by job(s) {lost.job_id}, which no run recorded" in str(result)
     assert summary_json(first)["audit"]["records"] == ROWS + 10
+
+
+def test_another_loads_lost_job_made_before_the_run_confuses_neither_settling_nor_the_check(
+    start_sb: SandboxFactory, use_target: UseTarget, tmp_path: Path
+) -> None:
+    """Every upload answer is lost; a job of another load (its answer lost too, so no run
+    knows it) was made moments before this run began. Each chunk is settled by the job
+    listing as the one job made since its upload began: the platform's clock is placed by the
+    listing's Date header, so the older job is not a candidate (with the two-minute skew once
+    allowed it was, and every chunk was left for a decision)."""
+    sandbox = start_sb(lost_response_rate=1.0)
+    use_target(sandbox)
+    other = tmp_path / "other.csv"
+    other.write_text("LastName,Email\nO1,o1@x.com\nO2,o2@x.com\n")
+    with client_for(sandbox) as client, pytest.raises(RetriableError):
+        client.upload("Contact", other)
+    time.sleep(2.5)  # the Date header counts whole seconds
+    path = _file(tmp_path / "contacts.csv")
+    _, first = run_load(path, "Contact", chunk_size=10, settle_seconds=1)
+    assert isinstance(first, Summary)
+    assert (first.succeeded, first.failed) == (ROWS, 0), summary_json(first)["jobs"]
+    assert set(_emails(sandbox).values()) == {1}
+
+    # The run's Retry, with a chunk sent again, asks the
+    # target about jobs made while the run ran: the other load's job is not among them.
+    ledger().mark_chunk(first.run_id, 4, ChunkState.STAGED)
+    state, result = run_load(path, "Contact", chunk_size=10, run_id=first.run_id)
+    assert isinstance(result, ReconciliationError) and state.name == "Unreconciled"
+    assert "10 row(s) loaded twice" in str(result) and "no run recorded" not in str(result)

@@ -16,6 +16,7 @@ import httpx
 
 from hubload.errors import FatalApiError
 from hubload.http import (
+    ClockOffset,
     ErrorBody,
     RetryPolicy,
     iter_body,
@@ -139,6 +140,8 @@ class BulkClient:
         self.hub = hub
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self.clock: ClockOffset | None = None
+        """The platform's clock against this machine's, as the last job listing showed it."""
 
     @classmethod
     def connect(
@@ -337,7 +340,9 @@ class BulkClient:
                 params["where"] = where
             if token:
                 params["nextPage"] = token
+            sent = time.time()
             response = self._get("bulk", "jobs", params=params)
+            self.clock = ClockOffset.of(response, sent, time.time()) or self.clock
             body = self._json(response)
             if isinstance(body, dict):  # the platform's description types it as one object
                 body = [body] if body.get("id") is not None else []

@@ -4,6 +4,7 @@ settled by the platform's job listing."""
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -42,6 +43,8 @@ CAPABILITIES = Capabilities(
 # The platform's clock and ours may differ: jobs created this long before an attempt began are
 # still candidates (jobs known to the ledger are excluded whatever their time).
 CLOCK_SKEW_SECONDS = 120.0
+_MARGIN = 1.0
+"""Seconds of slack around a job's time once the platform's clock is placed."""
 _QUERY_BATCH = 100
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -195,19 +198,45 @@ class OpenConnectorsTarget:
         found = JobRef(job_id=status.job_id, state=status.state, raw_status=status.raw_status)
         return Settlement(Verdict.JOB, job=found, why=f"job {job.job_id} (job listing)")
 
-    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
-        """Upload jobs on the object in the hub's job listing, created since ``since`` (less the
-        clock skew allowed) and not ``known``.
+    def stray_jobs(
+        self,
+        object_name: str,
+        windows: Sequence[tuple[float, float | None]],
+        known: frozenset[str],
+    ) -> list[str]:
+        """Upload jobs on the object in the hub's job listing, not ``known``, made within one of
+        the ``windows`` on this machine's clock (the platform's clock placed against it by the
+        listing's ``Date`` header; without one, within the clock skew allowed).
 
         Raises:
             ApiError: the listing could not be read.
         """
-        return {
-            job.job_id: job.created_ms / 1000 if job.created_ms is not None else since
-            for job in self._new_jobs(object_name, since, known)
-        }
+        if not windows:
+            return []
+        since = min(start for start, _ in windows)
+        found = []
+        for job in self._new_jobs(object_name, since, known):
+            early, late = self._local_time(job)
+            if any(
+                late >= start - _MARGIN and (end is None or early <= end + _MARGIN)
+                for start, end in windows
+            ):
+                found.append(job.job_id)
+        return found
+
+    def _local_time(self, job: ListedJob) -> tuple[float, float]:
+        """When the job was made, on this machine's clock: the earliest and latest it can be."""
+        if job.created_ms is None:
+            return -math.inf, math.inf
+        made = job.created_ms / 1000
+        clock = self.client.clock
+        if clock is None:
+            return made - CLOCK_SKEW_SECONDS, made + CLOCK_SKEW_SECONDS
+        return made - clock.high, made - clock.low
 
     def _new_jobs(self, object_name: str, started: float, known: frozenset[str]) -> list[ListedJob]:
+        """Upload jobs on the object not ``known`` that may have been made since ``started``
+        (this machine's clock)."""
         since_ms = int((started - CLOCK_SKEW_SECONDS) * 1000)
         wanted = object_name.lower()
         found: list[ListedJob] = []
@@ -222,7 +251,9 @@ class OpenConnectorsTarget:
             if job.direction not in (None, "UPLOAD"):
                 continue
             found.append(job)
-        return found
+        # The platform's clock is known now (the listing's Date): a job surely made before the
+        # start is another load's, whatever skew was allowed while paging.
+        return [job for job in found if self._local_time(job)[1] >= started - _MARGIN]
 
     def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
         """How many records the hub holds for each of ``values`` of ``key``, by bulk queries

@@ -241,10 +241,15 @@ class SalesforceTarget:
         job = JobRef(job_id=current.job_id, state=current.state, raw_status=current.raw_status)
         return Settlement(Verdict.JOB, job=job, why=f"job {attempt.job_id} ({current.raw_status})")
 
-    def stray_jobs(self, object_name: str, since: float, known: frozenset[str]) -> dict[str, float]:
+    def stray_jobs(
+        self,
+        object_name: str,
+        windows: Sequence[tuple[float, float | None]],
+        known: frozenset[str],
+    ) -> list[str]:
         """None: a job's id is recorded before its data are sent (``on_created``), so a job
         hubload never learnt of never received any."""
-        return {}
+        return []
 
     def find_records(self, object_name: str, key: str, values: Sequence[str]) -> Counter[str]:
         """How many records the org holds for each of ``values`` of ``key`` (matched as SOQL
