@@ -74,9 +74,9 @@ def judge(
     if stray:
         ids = ", ".join(sorted(stray)[:_SHOWN])
         said += (
-            f" ({sum(stray.values())} of them by job(s) {ids}, which no run recorded, made on the "
-            "object while the runs ran: an upload whose answer was lost, sent again; or another "
-            "tool loading the object at that time)"
+            f" ({sum(stray.values())} of them by job(s) {ids}, which no run recorded, made on "
+            "the object during an upload of this file: an upload whose answer was lost, sent "
+            "again; or another tool loading the object at that time)"
         )
     counted = f"{loaded} rows counted as loaded"
     base = {"jobs": jobs, "records": records, "loaded": loaded}

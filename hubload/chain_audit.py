@@ -3,12 +3,12 @@
 Counts alone cannot see a duplicate: a run that sends a row its reprocess run already loaded
 still has every row succeeded, rejected or failed once. What can see it is the target's own
 record of the jobs: every job the file's chain of runs (the first run, its resumes and Retries,
-its reprocess runs) ever became, and every job the target lists on the object, made while a run
-of the chain ran, that no run recorded (an upload whose answer was lost and was taken as never
-made), each with the records it created, against the rows the chain counts as loaded, line by
-line. More records than rows is a row loaded twice (beyond the rows whose fate is still
-unknown, which the target may hold unbeknown to the ledger); fewer is a row counted as loaded
-that no job loaded.
+its reprocess runs) ever became, and every job the target lists on the object, made during one
+of the chain's upload attempts, that no run recorded (an upload whose answer was lost and was
+taken as never made), each with the records it created, against the rows the chain counts as
+loaded, line by line. More records than rows is a row loaded twice (beyond the rows whose fate
+is still unknown, which the target may hold unbeknown to the ledger); fewer is a row counted as
+loaded that no job loaded.
 
 Only inserts can load a row twice (an upsert or update sets the same values again), and only
 when some row was sent more than once: in more than one run of the chain, in a chunk sent
@@ -32,6 +32,9 @@ from hubload.operations import Operation, OperationKind
 from hubload.targets.base import Target
 
 _FINISHED = {RunStatus.COMPLETED, RunStatus.PARTIAL}
+ATTEMPT_SPAN = 600.0
+"""Seconds after an upload attempt began within which its job may appear (the upload's
+request, its body sent, answered or not)."""
 
 
 @dataclass(frozen=True)
@@ -192,12 +195,17 @@ def _records(book: Ledger, target: Target, chain: _Chain, sleep: Callable[[float
 def _strays(
     book: Ledger, target: Target, chain: _Chain, sleep: Callable[[float], None]
 ) -> list[str]:
-    """Jobs on the object that no run recorded, made while a run of the chain ran."""
-    windows = [
-        (_epoch(r.started_at), None if r.run_id == chain.current.run_id else _end(r))
-        for r in chain.runs
-        if r.started_at is not None
-    ]
+    """Jobs on the object that no run recorded, made during an upload attempt of the chain
+    (while a run holds the object, no other load of it uploads)."""
+    starts = sorted(_epoch(t) for run in chain.runs for t in book.attempt_times(run.run_id))
+    windows: list[tuple[float, float | None]] = []
+    for start in starts:
+        if windows and start <= (windows[-1][1] or 0):
+            windows[-1] = (windows[-1][0], start + ATTEMPT_SPAN)
+        else:
+            windows.append((start, start + ATTEMPT_SPAN))
+    if not windows:
+        return []
     known = book.job_ids(chain.root.target, chain.current.object_name)
     try:
         return SETTLE_RETRY.run(
@@ -207,10 +215,6 @@ def _strays(
         )
     except HubloadError as exc:
         raise _UncheckableError(f"the target's jobs could not be listed: {exc}") from None
-
-
-def _end(run: RunRecord) -> float | None:
-    return _epoch(run.finished_at) if run.finished_at is not None else None
 
 
 def _epoch(moment: datetime) -> float:

@@ -74,14 +74,19 @@ class ChunkBook:
         """Move a chunk to ``state`` (with job_id, job_status, succeeded, failed, note). Marking
         it ``submitting`` counts an attempt and records when it began."""
         extra: dict[str, Any] = {}
+        begun = now()
         if state is ChunkState.SUBMITTING:
-            extra = {"attempts": tables.chunks.c.attempts + 1, "attempt_started_at": now()}
+            extra = {"attempts": tables.chunks.c.attempts + 1, "attempt_started_at": begun}
         with self.engine.begin() as conn:
             conn.execute(
                 update(tables.chunks)
                 .where(_one(run_id, number))
                 .values(state=state.value, updated_at=now(), **extra, **values)
             )
+            if extra:
+                conn.execute(
+                    insert(tables.attempts).values(run_id=run_id, number=number, started_at=begun)
+                )
             if values.get("job_id"):
                 _remember_job(conn, run_id, number, str(values["job_id"]))
 
@@ -113,6 +118,23 @@ class ChunkBook:
             for number, job_id in [*history, *latest]:
                 found.setdefault(int(number), set()).add(str(job_id))
         return found
+
+    def attempt_times(self, run_id: str) -> list[datetime]:
+        """When each upload attempt of the run's chunks began, oldest first (the chunks' latest
+        attempts included, for runs recorded before every attempt was kept)."""
+        with self.engine.connect() as conn:
+            every = conn.execute(
+                select(tables.attempts.c.started_at).where(tables.attempts.c.run_id == run_id)
+            )
+            latest = conn.execute(
+                select(tables.chunks.c.attempt_started_at).where(
+                    and_(
+                        tables.chunks.c.run_id == run_id,
+                        tables.chunks.c.attempt_started_at.is_not(None),
+                    )
+                )
+            )
+            return sorted({t for (t,) in [*every, *latest]})
 
     def job_ids(self, target: str, object_name: str) -> frozenset[str]:
         """Every job the ledger knows on a target object (from any run, any attempt)."""

@@ -94,6 +94,16 @@ chunk_jobs = Table(
     Column("job_id", String(200), primary_key=True),
 )
 
+# When each upload attempt of a chunk began (the chunk's row keeps only the latest): a job that
+# no run recorded can only be a run's if it was made during one of its attempts.
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.run_id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("started_at", DateTime(timezone=True), primary_key=True),
+)
+
 # Only the rows that did not load: rejected or failed, with what became of them.
 rows = Table(
     "row_outcomes",

@@ -282,6 +282,7 @@ def test_every_job_a_chunk_became_is_kept(book: Ledger) -> None:
     """A chunk's row keeps its latest job; the target is asked about all of them after a load
     (a chunk sent again, by a bug or a person, must not hide its first job)."""
     book.stage_chunks("A", [(1, 5, "h"), (2, 5, "h2")])
+    book.mark_chunk("A", 1, ChunkState.SUBMITTING)
     book.record_job("A", 1, "j1")
     book.mark_chunk("A", 1, ChunkState.SUBMITTED, job_id="j1")
     book.mark_chunk("A", 1, ChunkState.STAGED)
@@ -289,4 +290,6 @@ def test_every_job_a_chunk_became_is_kept(book: Ledger) -> None:
     book.record_job("A", 1, "j2")
     book.mark_chunk("A", 2, ChunkState.SUBMITTED, job_id="j3")
     assert book.chunk_jobs("A") == {1: {"j1", "j2"}, 2: {"j3"}}
+    first, second = book.attempt_times("A")  # chunk 1's two attempts: both kept
+    assert first < second
     assert book.job_ids(IDENTITY.key, "Contact") == {"j1", "j2", "j3"}
