@@ -552,6 +552,14 @@ def of(runs: list[Run], measure: str, rows: int) -> list[Run]:
     )
 
 
+def measured_runs(runs: list[Run], sizes: list[int]) -> Iterator[tuple[int, str, list[Run]]]:
+    """Each size and measure that has runs, in the tables' order, with its runs."""
+    for rows in sizes:
+        for measure in (HUBLOAD, NAIVE, FLOOR, PANDAS, HUBLOAD_SF, FLOOR_SF):
+            if found := of(runs, measure, rows):
+                yield rows, measure, found
+
+
 def paired(a: list[Run], b: list[Run], key: Callable[[Run], float]) -> list[float]:
     """The ratio a/b of runs made in the same repeat (side by side)."""
     by_repeat = {r.repeat: key(r) for r in b}
@@ -596,26 +604,21 @@ def report(runs: list[Run], small: list[Run], sizes: list[int], meta: dict[str, 
         "loaded / rejected / failed |",
         "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
-    measures = [HUBLOAD, NAIVE, FLOOR, PANDAS, HUBLOAD_SF, FLOOR_SF]
-    for rows in sizes:
-        for measure in measures:
-            found = of(runs, measure, rows)
-            if not found:
-                continue
-            loads = [v for r in found for v in (r.load_before, r.load_after)]
-            rates = [r.loaded / r.wall for r in found]
-            last = found[-1]
-            outcome = (
-                f"{last.loaded:,} read, the {last.rows - last.loaded:,} ragged skipped"
-                if measure == PANDAS
-                else f"{last.loaded:,} / {last.rejected:,} / {last.failed:,}"
-            )
-            out.append(
-                f"| {rows:,} | {measure} | {spread([r.wall for r in found])} | "
-                f"{spread([r.work for r in found])} | {statistics.median(rates):,.0f} | "
-                f"{spread([r.peak_mib for r in found], 0)} | "
-                f"{min(loads):.2f}-{max(loads):.2f} | {outcome} |"
-            )
+    for rows, measure, found in measured_runs(runs, sizes):
+        loads = [v for r in found for v in (r.load_before, r.load_after)]
+        rates = [r.loaded / r.wall for r in found]
+        last = found[-1]
+        outcome = (
+            f"{last.loaded:,} read, the {last.rows - last.loaded:,} ragged skipped"
+            if measure == PANDAS
+            else f"{last.loaded:,} / {last.rejected:,} / {last.failed:,}"
+        )
+        out.append(
+            f"| {rows:,} | {measure} | {spread([r.wall for r in found])} | "
+            f"{spread([r.work for r in found])} | {statistics.median(rates):,.0f} | "
+            f"{spread([r.peak_mib for r in found], 0)} | "
+            f"{min(loads):.2f}-{max(loads):.2f} | {outcome} |"
+        )
     out += [
         "",
         "## Ratios (each repeat's runs side by side, then the median and range)",
@@ -673,22 +676,17 @@ def cpu_section(runs: list[Run], sizes: list[int]) -> list[str]:
         "| CPU Prefect server | CPU total |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    measures = [HUBLOAD, NAIVE, FLOOR, PANDAS, HUBLOAD_SF, FLOOR_SF]
-    for rows in sizes:
-        for measure in measures:
-            found = of(runs, measure, rows)
-            if not found:
-                continue
+    for rows, measure, found in measured_runs(runs, sizes):
 
-            def mid(key: Callable[[Run], float], these: list[Run] = found) -> str:
-                return f"{statistics.median(key(r) for r in these):.2f}"
+        def mid(key: Callable[[Run], float], these: list[Run] = found) -> str:
+            return f"{statistics.median(key(r) for r in these):.2f}"
 
-            out.append(
-                f"| {rows:,} | {measure} | {mid(wall)} | {mid(lambda r: r.startup)} | "
-                f"{mid(work)} | {mid(lambda r: r.exit)} | {mid(lambda r: r.cpu)} | "
-                f"{mid(lambda r: r.sandbox_cpu)} | {mid(lambda r: r.server_cpu)} | "
-                f"{mid(lambda r: r.cpu + r.sandbox_cpu + r.server_cpu)} |"
-            )
+        out.append(
+            f"| {rows:,} | {measure} | {mid(wall)} | {mid(lambda r: r.startup)} | "
+            f"{mid(work)} | {mid(lambda r: r.exit)} | {mid(lambda r: r.cpu)} | "
+            f"{mid(lambda r: r.sandbox_cpu)} | {mid(lambda r: r.server_cpu)} | "
+            f"{mid(lambda r: r.cpu + r.sandbox_cpu + r.server_cpu)} |"
+        )
     return out
 
 

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -49,6 +49,7 @@ from prefect.settings import (
 )
 
 from tests.core.postgres import postgres_server
+from tests.e2e.deploy_support import background
 from tests.e2e.servers import wait_healthy
 
 BIN = Path(sys.executable).parent
@@ -420,23 +421,7 @@ def _prefect_server(home: Path, database_url: str) -> Iterator[str]:
         PREFECT_UI_API_URL=url,
         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
     )
-    log: IO[bytes] = (home / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    args = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with background(args, env, home / "server.log") as server:
         wait_healthy(url, server, home / "server.log", STARTUP_SECONDS)
         yield url
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        log.close()
